@@ -1,0 +1,323 @@
+# Instruction decoder (included by cpu/interp.pyx).
+#
+# Decodes the bytes at CS:EIP into an Insn: prefixes, opcode, ModRM/SIB/displacement
+# folded into base/index/scale/disp, immediates, and the handler from the opcode table
+# (cpu/opcodes.py -> generated cpu/optable.pxi). Decoded instructions are cached by
+# physical address; a write to a cached page invalidates its entries (code_written).
+
+cdef enum:
+    A_MODRM = 1
+    A_IMM_SHIFT = 1
+    A_IMM_MASK = 0xF << 1
+    IMM_NONE = 0
+    IMM_B = 1                 # imm8
+    IMM_BS = 2                # imm8 sign-extended to the operand size
+    IMM_W = 3                 # imm16
+    IMM_Z = 4                 # imm16 or imm32 by operand size
+    IMM_O = 5                 # memory offset: 16 or 32 bits by address size
+    IMM_P = 6                 # far pointer: offset (16/32) then selector
+    IMM_WB = 7                # ENTER: imm16 then imm8
+    A_GROUP = 1 << 5          # handler chosen by ModRM.reg
+    A_LOCK = 1 << 6           # LOCK allowed (with a memory operand)
+    A_IMM_TEST_ONLY = 1 << 7  # F6/F7: the immediate exists only for /0 and /1 (TEST)
+
+cdef uint16_t op_attr[512]
+cdef handler_t op_fn[512]
+cdef handler_t grp_fn[512 * 8]
+cdef uint8_t grp_lock[512]    # per ModRM.reg: LOCK allowed
+
+
+ctypedef struct Fetch:
+    uint32_t lin              # linear address of the instruction's first byte
+    uint32_t eip              # its offset in CS
+    uint8_t* host             # host address of the current page (NULL: go through phys)
+    uint64_t pa               # physical address of the first byte
+    uint64_t pa2              # physical page of the second page, once needed
+    uint32_t n                # bytes fetched so far
+    uint32_t first_avail      # bytes left in the first page
+    bint crossed
+
+
+cdef uint8_t fetch_byte(CPUState* s, Fetch* f) noexcept nogil:
+    cdef uint32_t k = f.n
+    cdef Seg* cs = &s.seg[SEG_CS]
+    cdef uint32_t off = (f.eip + k) & s.eip_mask
+    if k >= 15:
+        gp(s, 0)             # instruction longer than 15 bytes
+    if off < cs.lo or off > cs.hi:
+        gp(s, 0)
+    f.n = k + 1
+    if k < f.first_avail:
+        if f.host:
+            return f.host[(f.pa & 0xFFF) + k]
+        return phys_read(s, f.pa + k, 1)
+    if not f.crossed:
+        f.pa2 = translate(s, f.lin + k, 2, s.cpl == 3) & ~(<uint64_t>0xFFF)
+        f.crossed = 1
+    return phys_read(s, f.pa2 + (k - f.first_avail), 1)
+
+
+cdef inline uint32_t fetch_imm(CPUState* s, Fetch* f, int size) noexcept nogil:
+    cdef uint32_t v = 0
+    cdef int k
+    for k in range(size):
+        v |= (<uint32_t>fetch_byte(s, f)) << (8 * k)
+    return v
+
+
+cdef void decode_modrm(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
+    cdef uint8_t m = fetch_byte(s, f)
+    cdef uint8_t sib
+    i.mod = m >> 6
+    i.reg = (m >> 3) & 7
+    i.rm = m & 7
+    i.base = REG_NONE
+    i.index = REG_NONE
+    i.scale = 0
+    i.disp = 0
+    if i.mod == 3:
+        return
+    cdef uint8_t dseg = SEG_DS
+    if i.asize == 2:
+        # 16-bit forms: BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP (disp16 when mod=0), BX
+        if i.rm == 0:
+            i.base = EBX
+            i.index = ESI
+        elif i.rm == 1:
+            i.base = EBX
+            i.index = EDI
+        elif i.rm == 2:
+            i.base = EBP
+            i.index = ESI
+            dseg = SEG_SS
+        elif i.rm == 3:
+            i.base = EBP
+            i.index = EDI
+            dseg = SEG_SS
+        elif i.rm == 4:
+            i.base = ESI
+        elif i.rm == 5:
+            i.base = EDI
+        elif i.rm == 6:
+            if i.mod == 0:
+                i.disp = fetch_imm(s, f, 2)
+            else:
+                i.base = EBP
+                dseg = SEG_SS
+        else:
+            i.base = EBX
+        if i.mod == 1:
+            i.disp = <uint32_t><int32_t><int8_t>fetch_byte(s, f)
+        elif i.mod == 2:
+            i.disp = fetch_imm(s, f, 2)
+    else:
+        if i.rm == 4:
+            sib = fetch_byte(s, f)
+            i.scale = sib >> 6
+            i.index = (sib >> 3) & 7
+            if i.index == ESP:
+                i.index = REG_NONE
+            i.base = sib & 7
+            if i.base == EBP and i.mod == 0:
+                i.base = REG_NONE
+                i.disp = fetch_imm(s, f, 4)
+        elif i.rm == 5 and i.mod == 0:
+            i.disp = fetch_imm(s, f, 4)
+        else:
+            i.base = i.rm
+        if i.base == ESP or i.base == EBP:
+            dseg = SEG_SS
+        if i.mod == 1:
+            i.disp = <uint32_t><int32_t><int8_t>fetch_byte(s, f)
+        elif i.mod == 2:
+            i.disp = fetch_imm(s, f, 4)
+    if not i.seg_override:
+        i.seg = dseg
+
+
+cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
+    cdef uint8_t b
+    cdef uint16_t op, attr
+    cdef int kind
+    i.osize = 4 if s.code32 else 2
+    i.asize = i.osize
+    i.seg = SEG_DS
+    i.seg_override = 0
+    i.rep = REP_NONE
+    i.lock = 0
+    i.mod = 3
+    i.reg = 0
+    i.rm = 0
+    i.imm = 0
+    i.imm2 = 0
+    while True:
+        b = fetch_byte(s, f)
+        if b == 0x66:
+            i.osize = 6 - i.osize
+        elif b == 0x67:
+            i.asize = 6 - i.asize
+        elif b == 0xF3:
+            i.rep = REP_E
+        elif b == 0xF2:
+            i.rep = REP_NE
+        elif b == 0xF0:
+            i.lock = 1
+        elif b == 0x26 or b == 0x2E or b == 0x36 or b == 0x3E:
+            i.seg = (b >> 3) & 3
+            i.seg_override = 1
+        elif b == 0x64 or b == 0x65:
+            i.seg = b - 0x60
+            i.seg_override = 1
+        else:
+            break
+    op = b
+    if b == 0x0F:
+        op = 0x100 | fetch_byte(s, f)
+    i.op = op
+    i.amask = 0xFFFFFFFFU if i.asize == 4 else 0xFFFF
+    attr = op_attr[op]
+    if attr & A_MODRM:
+        decode_modrm(s, f, i)
+    kind = (attr & A_IMM_MASK) >> A_IMM_SHIFT
+    if (attr & A_IMM_TEST_ONLY) and i.reg > 1:
+        kind = IMM_NONE
+    if kind == IMM_B:
+        i.imm = fetch_byte(s, f)
+    elif kind == IMM_BS:
+        i.imm = (<uint32_t><int32_t><int8_t>fetch_byte(s, f)) & size_mask(8 * i.osize)
+    elif kind == IMM_W:
+        i.imm = fetch_imm(s, f, 2)
+    elif kind == IMM_Z:
+        i.imm = fetch_imm(s, f, i.osize)
+    elif kind == IMM_O:
+        i.imm = fetch_imm(s, f, i.asize)
+    elif kind == IMM_P:
+        i.imm = fetch_imm(s, f, i.osize)
+        i.imm2 = fetch_imm(s, f, 2)
+    elif kind == IMM_WB:
+        i.imm = fetch_imm(s, f, 2)
+        i.imm2 = fetch_byte(s, f)
+    i.len = f.n
+    if attr & A_GROUP:
+        i.fn = grp_fn[op * 8 + i.reg]
+        if i.lock and (i.mod == 3 or not ((grp_lock[op] >> i.reg) & 1)):
+            i.fn = op_ud
+    else:
+        i.fn = op_fn[op]
+        if i.lock and (i.mod == 3 or not (attr & A_LOCK)):
+            i.fn = op_ud
+    if i.fn == NULL:
+        i.fn = op_ud
+
+
+cdef Insn* fetch_insn(CPUState* s) noexcept nogil:
+    """The decoded instruction at CS:EIP (from the cache, or decoded now)."""
+    cdef uint32_t eip = s.eip
+    cdef uint32_t lin = s.seg[SEG_CS].base + eip
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef uint64_t pa
+    cdef Insn* i
+    cdef Fetch f
+    if e.tag == (lin >> 12) and (e.perm & s.perm_x):
+        pa = (<uint64_t>e.ppage << 12) | (lin & 0xFFF)
+    else:
+        if eip < s.seg[SEG_CS].lo or eip > s.seg[SEG_CS].hi:
+            gp(s, 0)
+        pa = translate(s, lin, 2, s.cpl == 3)
+    i = &s.icache[pa & ICACHE_MASK]
+    if i.pa == pa and i.code32 == s.code32:
+        if eip + i.len - 1 > s.seg[SEG_CS].hi:
+            gp(s, 0)                      # runs past the CS limit
+        return i
+    f.lin = lin
+    f.eip = eip
+    f.pa = pa
+    f.n = 0
+    f.crossed = 0
+    f.first_avail = 0x1000 - (lin & 0xFFF)
+    f.host = NULL
+    if not (pa >> 32):
+        f.host = s.mem.page_host[pa >> 12]
+    if f.host == NULL or f.first_avail < 15:
+        # MMIO or near the page end: decode without caching
+        i = &s.scratch
+        decode(s, &f, i)
+        if f.host != NULL and not f.crossed:
+            i = cache_insn(s, i, pa)
+        return i
+    i.pa = 0xFFFFFFFFU
+    decode(s, &f, i)
+    i.pa = <uint32_t>pa
+    i.code32 = s.code32
+    mark_code(s, <uint32_t>pa, i.len)
+    return i
+
+
+cdef Insn* cache_insn(CPUState* s, Insn* d, uint64_t pa) noexcept nogil:
+    cdef Insn* i = &s.icache[pa & ICACHE_MASK]
+    i[0] = d[0]
+    i.pa = <uint32_t>pa
+    i.code32 = s.code32
+    mark_code(s, <uint32_t>pa, i.len)
+    return i
+
+
+# ---------------------------------------------------------------------------------
+# Self-modifying code: every page holding cached instructions is PG_CODE, so writes to
+# it leave the TLB fast path. code_chunks[page] has a bit per 64-byte chunk that holds
+# cached instruction bytes; only writes to such chunks invalidate anything.
+
+cdef void mark_code(CPUState* s, uint32_t pa, int length) noexcept nogil:
+    cdef uint32_t page = pa >> 12
+    cdef int c
+    cdef uint32_t k
+    for c in range((pa & 0xFFF) >> 6, (((pa & 0xFFF) + length - 1) >> 6) + 1):
+        s.code_chunks[page] |= (<uint64_t>1) << c
+    if not (s.mem.page_flags[page] & PG_CODE):
+        s.mem.page_flags[page] |= PG_CODE
+        # writes to this page must now take the slow path
+        for k in range(TLB_SIZE):
+            if s.tlb[k].tag != TLB_INVALID and s.tlb[k].ppage == page:
+                s.tlb[k].perm &= ~(P_SW | P_UW)
+
+
+cdef void code_written(CPUState* s, uint32_t pa, int size) noexcept nogil:
+    """A write of size bytes at pa hit a PG_CODE page: drop stale decoded instructions."""
+    cdef uint32_t page = pa >> 12
+    cdef int c0 = (pa & 0xFFF) >> 6
+    cdef int c1 = (((pa & 0xFFF) + size - 1) >> 6)
+    cdef int c
+    cdef uint64_t hit = 0
+    for c in range(c0, c1 + 1):
+        hit |= s.code_chunks[page] & ((<uint64_t>1) << c)
+    if not hit:
+        return
+    # an instruction may start up to 14 bytes before the chunk it reaches into
+    if c0 > 0:
+        c0 -= 1
+    invalidate_range(s, (page << 12) | (c0 << 6), (page << 12) | ((c1 << 6) + 63))
+    for c in range(c0, c1 + 1):
+        s.code_chunks[page] &= ~((<uint64_t>1) << c)
+
+
+cdef void invalidate_range(CPUState* s, uint32_t first, uint32_t last) noexcept nogil:
+    cdef uint32_t a
+    cdef Insn* i
+    for a in range(first, last + 1):
+        i = &s.icache[a & ICACHE_MASK]
+        if i.pa == a:
+            i.pa = 0xFFFFFFFFU
+
+
+cdef void code_page_written(void* ctx, uint32_t page) noexcept nogil:
+    """Called by emu.memory when a device or loader writes to a PG_CODE page."""
+    cdef CPUState* s = <CPUState*>ctx
+    invalidate_range(s, page << 12, (page << 12) | 0xFFF)
+    s.code_chunks[page] = 0
+    s.mem.page_flags[page] &= ~PG_CODE
+
+
+cdef void icache_flush(CPUState* s) noexcept nogil:
+    cdef int k
+    for k in range(ICACHE_SIZE):
+        s.icache[k].pa = 0xFFFFFFFFU

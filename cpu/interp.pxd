@@ -1,0 +1,10 @@
+from cpu.state cimport CPUState
+from emu.memory cimport Memory
+
+
+cdef class CPU:
+    cdef CPUState* s
+    cdef Memory mem
+    cdef public object io
+    cdef public object intc
+    cdef object error

@@ -1,0 +1,336 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, nonecheck=False, overflowcheck=False
+"""The x86 interpreter: one compilation unit so every helper inlines into the handlers.
+
+Instruction groups live in cpu/ops_*.pxi, mechanisms (flags, memory, decoding, modes,
+protected mode, the run loop) in the other cpu/*.pxi files; all are included here.
+The per-instruction path is nogil C: Python is only entered for port I/O and MMIO.
+"""
+from libc.stdint cimport (uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t,
+                          int32_t, int64_t)
+from libc.stdlib cimport calloc, free
+from libc.string cimport memcpy, memset
+from libc.setjmp cimport setjmp, longjmp
+from cpu.state cimport *
+from emu.memory cimport Memory, PhysMem, PG_ROM, PG_MMIO, PG_CODE, NPAGES
+
+include "flags.pxi"
+include "memaccess.pxi"
+include "paging.pxi"
+include "segments.pxi"
+include "decode.pxi"
+include "loop.pxi"
+include "protmode.pxi"
+include "ops_alu.pxi"
+include "ops_move.pxi"
+include "ops_control.pxi"
+include "ops_io.pxi"
+include "ops_x87.pxi"
+include "optable.pxi"
+
+init_parity()
+init_optable()
+
+STOP_NAMES = {STOP_SLICE: "slice", STOP_HLT: "hlt", STOP_TRIPLE: "triple-fault",
+              STOP_REQUEST: "stop-request"}
+SEG_NAMES = ("es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr")
+REG_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
+
+
+cdef uint32_t _port_in(void* ctx, uint16_t port, int size) noexcept nogil:
+    with gil:
+        return (<CPU>ctx)._port_in(port, size)
+
+
+cdef void _port_out(void* ctx, uint16_t port, uint32_t val, int size) noexcept nogil:
+    with gil:
+        (<CPU>ctx)._port_out(port, val, size)
+
+
+cdef int _intr_ack(void* ctx) noexcept nogil:
+    with gil:
+        return (<CPU>ctx)._intr_ack()
+
+
+cdef class CPU:
+    """A P6-class IA-32 CPU attached to a Memory, a port bus and an interrupt controller.
+
+    io:   object with port_read(port, size) -> int and port_write(port, value, size)
+    intc: object with ack() -> vector (or -1 when nothing is pending)
+    """
+
+    def __cinit__(self, Memory mem, io=None, intc=None):
+        self.s = <CPUState*>calloc(1, sizeof(CPUState))
+        if self.s == NULL:
+            raise MemoryError()
+        self.s.icache = <Insn*>calloc(ICACHE_SIZE, sizeof(Insn))
+        self.s.code_chunks = <uint64_t*>calloc(NPAGES, sizeof(uint64_t))
+        if self.s.icache == NULL or self.s.code_chunks == NULL:
+            raise MemoryError()
+        self.mem = mem
+        self.io = io
+        self.intc = intc
+        self.error = None
+        self.s.mem = &mem.pm
+        mem.pm.code_write = code_page_written
+        mem.pm.code_ctx = <void*>self.s
+        self.s.port_in = _port_in
+        self.s.port_out = _port_out
+        self.s.intr_ack = _intr_ack
+        self.s.io_ctx = <void*>self
+        self.s.a20_mask = 0xFFFFFFFFU
+        self.reset()
+
+    def __dealloc__(self):
+        if self.s != NULL:
+            if self.mem is not None and self.mem.pm.code_ctx == <void*>self.s:
+                self.mem.pm.code_write = NULL
+            free(self.s.icache)
+            free(self.s.code_chunks)
+            free(self.s)
+
+    # -- callbacks from the C core -------------------------------------------------
+    def _port_in(self, int port, int size):
+        if self.io is None:
+            return 0xFFFFFFFFU
+        try:
+            return self.io.port_read(port, size)
+        except BaseException as e:
+            self._fail(e)
+            return 0xFFFFFFFFU
+
+    def _port_out(self, int port, uint32_t val, int size):
+        if self.io is None:
+            return
+        try:
+            self.io.port_write(port, val, size)
+        except BaseException as e:
+            self._fail(e)
+
+    def _intr_ack(self):
+        if self.intc is None:
+            return -1
+        try:
+            return self.intc.ack()
+        except BaseException as e:
+            self._fail(e)
+            return -1
+
+    def _fail(self, e):
+        if self.error is None:
+            self.error = e
+        self.request_stop()
+
+    # -- control -------------------------------------------------------------------
+    def reset(self):
+        """Power-on / RESET state (Intel SDM vol. 3A, 9.1.1)."""
+        cdef CPUState* s = self.s
+        cdef int k
+        memset(s.regs, 0, sizeof(s.regs))
+        s.regs[EDX] = CPUID_SIGNATURE
+        s.eip = 0xFFF0
+        s.flags = 2
+        s.lf_op = LF_NONE
+        s.cr0 = 0x60000010
+        s.cr2 = 0
+        s.cr3 = 0
+        s.cr4 = 0
+        s.efer = 0
+        memset(s.dr, 0, sizeof(s.dr))
+        s.dr[6] = 0xFFFF0FF0U
+        s.dr[7] = 0x400
+        for k in range(8):
+            set_seg_cache(s, k, 0, 0, 0xFFFF, AR_DATA_RW, 1)
+        set_seg_cache(s, SEG_CS, 0xF000, 0xFFFF0000U, 0xFFFF, 0x9B, 1)
+        set_seg_cache(s, SEG_LDTR, 0, 0, 0xFFFF, 0x82, 1)
+        set_seg_cache(s, SEG_TR, 0, 0, 0xFFFF, 0x8B, 1)
+        s.gdt_base = 0
+        s.gdt_limit = 0xFFFF
+        s.idt_base = 0
+        s.idt_limit = 0xFFFF
+        s.apic_base = 0xFEE00900U
+        s.pat = 0x0007040600070406
+        s.misc_enable = 1
+        s.mtrr_def_type = 0
+        memset(s.mtrr_fixed, 0, sizeof(s.mtrr_fixed))
+        memset(s.mtrr_var, 0, sizeof(s.mtrr_var))
+        s.sysenter_cs = s.sysenter_esp = s.sysenter_eip = 0
+        s.tsc_offset = 0
+        s.halted = 0
+        s.nmi_blocked = 0
+        s.tf_trap = 0
+        s.inhibit_until = 0
+        s.exc_depth = 0
+        s.pending &= ~(<uint32_t>(PEND_NMI | PEND_RESET))
+        s.cpl = 0
+        s.paging = s.pae = s.nxe = 0
+        update_mode(s)
+        tlb_flush(s, 0)
+        icache_flush(s)
+
+    def run(self, uint64_t budget):
+        """Execute up to budget instructions; returns the STOP_* reason."""
+        cdef int r
+        r = cpu_run(self.s, budget)
+        err = self.error
+        if err is None:
+            err = self.mem.take_error()
+        if err is not None:
+            self.error = None
+            raise err
+        return r
+
+    def request_stop(self):
+        self.s.pending |= PEND_STOP
+        self.s.stop_at = 0
+
+    def clear_stop(self):
+        self.s.pending &= ~(<uint32_t>PEND_STOP)
+
+    def set_intr(self, bint level):
+        self.s.intr = level
+        if level:
+            self.s.stop_at = 0
+
+    def nmi(self):
+        self.s.pending |= PEND_NMI
+        self.s.stop_at = 0
+
+    def set_a20(self, bint enabled):
+        set_a20(self.s, enabled)
+
+    @property
+    def a20(self):
+        return self.s.a20_mask == 0xFFFFFFFFU
+
+    # -- state access (loaders, tests, debugger, register dumps) --------------------
+    @property
+    def icount(self):
+        return self.s.icount
+
+    @property
+    def halted(self):
+        return bool(self.s.halted)
+
+    @property
+    def interrupts_enabled(self):
+        return bool(self.s.flags & F_IF)
+
+    @property
+    def eip(self):
+        return self.s.eip
+
+    @eip.setter
+    def eip(self, uint32_t v):
+        self.s.eip = v & self.s.eip_mask
+
+    @property
+    def eflags(self):
+        return get_eflags(self.s)
+
+    @eflags.setter
+    def eflags(self, uint32_t v):
+        write_eflags(self.s, v, 0xFFFFFFFFU)
+
+    @property
+    def cpl(self):
+        return self.s.cpl
+
+    def get_reg(self, name):
+        return self.s.regs[REG_NAMES.index(name)]
+
+    def set_reg(self, name, uint32_t v):
+        self.s.regs[REG_NAMES.index(name)] = v
+
+    def get_seg(self, name):
+        cdef Seg* d = &self.s.seg[SEG_NAMES.index(name)]
+        return dict(sel=d.sel, base=d.base, limit=d.limit, ar=d.ar, valid=bool(d.valid))
+
+    def set_seg(self, name, uint16_t sel, uint32_t base, uint32_t limit, uint32_t ar,
+                bint valid=True):
+        """Load a segment's descriptor cache directly (firmware loaders, tests)."""
+        set_seg_cache(self.s, SEG_NAMES.index(name), sel, base, limit, ar, valid)
+
+    def load_seg_real(self, name, uint16_t sel):
+        load_seg_real(self.s, SEG_NAMES.index(name), sel)
+
+    def get_cr(self, int n):
+        return {0: self.s.cr0, 2: self.s.cr2, 3: self.s.cr3, 4: self.s.cr4}[n]
+
+    def set_cr(self, int n, uint32_t v):
+        if n == 0:
+            self.s.cr0 = v
+        elif n == 2:
+            self.s.cr2 = v
+        elif n == 3:
+            self.s.cr3 = v
+        elif n == 4:
+            self.s.cr4 = v
+        else:
+            raise ValueError("no CR%d" % n)
+        update_mode(self.s)
+        tlb_flush(self.s, 0)
+
+    def set_dtr(self, name, uint32_t base, uint32_t limit):
+        if name == "gdtr":
+            self.s.gdt_base, self.s.gdt_limit = base, limit
+        elif name == "idtr":
+            self.s.idt_base, self.s.idt_limit = base, limit
+        else:
+            raise ValueError(name)
+
+    def get_dtr(self, name):
+        if name == "gdtr":
+            return self.s.gdt_base, self.s.gdt_limit
+        if name == "idtr":
+            return self.s.idt_base, self.s.idt_limit
+        raise ValueError(name)
+
+    def state(self):
+        """All registers a register dump shows, as a dict."""
+        cdef CPUState* s = self.s
+        d = {n: s.regs[k] for k, n in enumerate(REG_NAMES)}
+        d.update(eip=s.eip, eflags=get_eflags(s), cpl=s.cpl, cr0=s.cr0, cr2=s.cr2,
+                 cr3=s.cr3, cr4=s.cr4, efer=s.efer, icount=s.icount,
+                 gdtr=(s.gdt_base, s.gdt_limit), idtr=(s.idt_base, s.idt_limit))
+        for k, n in enumerate(SEG_NAMES):
+            d[n] = self.get_seg(n)
+        return d
+
+    def dump(self):
+        """A multi-line register dump in the style of Bochs/QEMU."""
+        st = self.state()
+        r = st
+        mode = ("v8086" if st["eflags"] & F_VM else "protected" if st["cr0"] & 1 else "real")
+        lines = [
+            "EAX=%08x EBX=%08x ECX=%08x EDX=%08x" % (r["eax"], r["ebx"], r["ecx"], r["edx"]),
+            "ESI=%08x EDI=%08x EBP=%08x ESP=%08x" % (r["esi"], r["edi"], r["ebp"], r["esp"]),
+            "EIP=%08x EFL=%08x [%s] CPL=%d %s mode" % (r["eip"], r["eflags"],
+                                                      _flag_letters(r["eflags"]), r["cpl"], mode),
+        ]
+        for n in SEG_NAMES:
+            g = st[n]
+            lines.append("%-4s=%04x %08x %08x %04x" % (n.upper(), g["sel"], g["base"],
+                                                       g["limit"], g["ar"]))
+        lines.append("GDT=     %08x %08x" % st["gdtr"])
+        lines.append("IDT=     %08x %08x" % st["idtr"])
+        lines.append("CR0=%08x CR2=%08x CR3=%08x CR4=%08x EFER=%016x" % (
+            r["cr0"], r["cr2"], r["cr3"], r["cr4"], r["efer"]))
+        lines.append("instructions=%d" % r["icount"])
+        return "\n".join(lines)
+
+    def read_virt(self, name, uint32_t off, int size):
+        """Read memory through segmentation and paging without faulting (debugger)."""
+        cdef CPUState* s = self.s
+        cdef uint32_t lin = s.seg[SEG_NAMES.index(name)].base + off
+        if s.paging:
+            raise NotImplementedError("read_virt with paging")
+        return phys_read(s, lin & s.a20_mask, size)
+
+
+def _flag_letters(uint32_t f):
+    out = []
+    for bit, ch in ((F_OF, "O"), (F_DF, "D"), (F_IF, "I"), (F_TF, "T"), (F_SF, "S"),
+                    (F_ZF, "Z"), (F_AF, "A"), (F_PF, "P"), (F_CF, "C")):
+        out.append(ch if f & bit else "-")
+    return "".join(out)

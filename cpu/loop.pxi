@@ -1,0 +1,143 @@
+# The run loop, exception entry and interrupt servicing (included by cpu/interp.pyx).
+#
+# cpu_run executes instructions until the slice budget is used, the CPU halts, a
+# triple fault happens or a device asks to stop. The inner loop only compares icount
+# with stop_at; anything that needs attention between instructions (an interrupt
+# line, STI/MOV SS shadows, single-step, a stop request) sets stop_at = 0 so the loop
+# falls into service(), which does the slow checks. Faults longjmp to the setjmp in
+# cpu_run (Bochs does the same): handlers never test return codes.
+
+cdef enum:
+    # how an event entered the CPU (protected-mode delivery rules differ)
+    KIND_HW = 0               # external interrupt (INTR, NMI)
+    KIND_EXC = 1              # exception (fault or trap)
+    KIND_SOFT = 2             # INT n: DPL check, EIP after the instruction
+    KIND_SOFT_EXC = 3         # INT3 / INTO: DPL check like INT n
+    KIND_ICEBP = 4            # INT1 (F1): like a hardware-caused #DB, no DPL check
+
+
+cdef inline bint contributory(int v) noexcept nogil:
+    return v == EXC_DE or v == EXC_TS or v == EXC_NP or v == EXC_SS or v == EXC_GP
+
+
+cdef bint exception_entry(CPUState* s) noexcept nogil:
+    """A fault was raised: roll back the instruction and deliver (#DF/triple rules).
+
+    Returns 1 on a triple fault. Intel SDM vol. 3A, 6.15, table 6-5."""
+    cdef int vec = s.exc_vec
+    cdef uint32_t err = s.exc_err
+    cdef bint has_err = s.exc_has_err
+    cdef int first
+    s.eip = s.prev_eip
+    s.regs[ESP] = s.prev_esp
+    s.tf_trap = 0
+    s.halted = 0
+    if s.exc_depth:
+        first = s.exc_first
+        if first == EXC_DF:
+            return 1
+        if ((contributory(first) and contributory(vec)) or
+                (first == EXC_PF and (contributory(vec) or vec == EXC_PF))):
+            vec = EXC_DF
+            err = 0
+            has_err = 1
+    s.exc_depth = 1
+    s.exc_first = vec
+    do_interrupt(s, vec, has_err, err, KIND_EXC)
+    s.exc_depth = 0
+    return 0
+
+
+cdef void do_interrupt(CPUState* s, int vec, bint has_err, uint32_t err,
+                       int kind) noexcept nogil:
+    """Transfer control to the handler of vec (IVT in real mode, IDT otherwise)."""
+    if kind == KIND_SOFT or kind == KIND_SOFT_EXC:
+        s.tf_trap = 0
+    if s.cr0 & CR0_PE:
+        deliver_prot(s, vec, has_err, err, kind)
+    else:
+        deliver_real(s, vec)
+    s.stop_at = 0
+
+
+cdef void deliver_real(CPUState* s, int vec) noexcept nogil:
+    cdef uint32_t ip, cs
+    if <uint32_t>(vec * 4 + 3) > s.idt_limit:
+        gp(s, vec * 8 + 2)
+    ip = sys_rd(s, s.idt_base + vec * 4, 2)
+    cs = sys_rd(s, s.idt_base + vec * 4 + 2, 2)
+    push(s, get_eflags(s) & 0xFFFF, 2)
+    push(s, s.seg[SEG_CS].sel, 2)
+    push(s, s.eip & 0xFFFF, 2)
+    s.flags &= ~(<uint32_t>(F_IF | F_TF | F_AC | F_RF))
+    load_seg_real(s, SEG_CS, cs)
+    s.eip = ip
+
+
+cdef int service(CPUState* s) noexcept nogil:
+    """Between instructions: traps, stop requests, interrupts. Returns a STOP_* or 0."""
+    cdef int vec
+    if s.tf_trap:
+        s.tf_trap = 0
+        s.dr[6] |= 0x4000                 # DR6.BS: single step
+        s.prev_eip = s.eip
+        s.prev_esp = s.regs[ESP]
+        s.exc_depth = 1
+        s.exc_first = EXC_DB
+        do_interrupt(s, EXC_DB, 0, 0, KIND_EXC)
+        s.exc_depth = 0
+    if s.pending & PEND_STOP:
+        return STOP_REQUEST
+    if s.icount >= s.slice_end:
+        return STOP_SLICE
+    if s.icount >= s.inhibit_until:
+        if (s.pending & PEND_NMI) and not s.nmi_blocked:
+            s.pending &= ~PEND_NMI
+            s.nmi_blocked = 1
+            wake_and_deliver(s, EXC_NMI)
+        elif s.intr and (s.flags & F_IF):
+            vec = s.intr_ack(s.io_ctx)
+            if vec >= 0:
+                wake_and_deliver(s, vec)
+    if s.halted:
+        return STOP_HLT
+    s.stop_at = s.slice_end
+    if s.icount < s.inhibit_until < s.stop_at:
+        s.stop_at = s.inhibit_until
+    if s.flags & F_TF:
+        s.stop_at = s.icount + 1
+        s.tf_trap = 1
+    return 0
+
+
+cdef void wake_and_deliver(CPUState* s, int vec) noexcept nogil:
+    s.halted = 0
+    s.prev_eip = s.eip
+    s.prev_esp = s.regs[ESP]
+    s.exc_depth = 1
+    s.exc_first = -1                      # external: later faults are handled serially
+    do_interrupt(s, vec, 0, 0, KIND_HW)
+    s.exc_depth = 0
+
+
+cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
+    cdef Insn* i
+    cdef int r
+    s.slice_end = s.icount + budget
+    s.stop_at = 0
+    if setjmp(s.jb):
+        if exception_entry(s):
+            s.stop_reason = STOP_TRIPLE
+            return STOP_TRIPLE
+    while True:
+        r = service(s)
+        if r:
+            s.stop_reason = r
+            return r
+        while s.icount < s.stop_at:
+            s.prev_eip = s.eip
+            s.prev_esp = s.regs[ESP]
+            i = fetch_insn(s)
+            s.eip = (s.eip + i.len) & s.eip_mask
+            i.fn(s, i)
+            s.icount += 1

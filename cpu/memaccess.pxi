@@ -1,0 +1,376 @@
+# Memory access from the CPU's point of view (included by cpu/interp.pyx):
+# exceptions, segment checks, the software TLB, physical access and the stack.
+#
+# Fast path: linear page -> TLB entry -> host pointer, one compare and one permission
+# test. Everything else (page walk, MMIO, ROM, page-crossing, alignment checks, writes
+# to pages holding decoded code) goes through the *_slow functions.
+
+# ---------------------------------------------------------------------------------
+# Exceptions: recorded, then longjmp back to the run loop (cpu_run), which restores
+# EIP/ESP of the faulting instruction and delivers the exception.
+
+cdef void raise_exc(CPUState* s, int vec, uint32_t err, bint has_err) noexcept nogil:
+    s.exc_vec = vec
+    s.exc_err = err
+    s.exc_has_err = has_err
+    longjmp(s.jb, 1)
+
+
+cdef inline void gp(CPUState* s, uint32_t err) noexcept nogil:
+    raise_exc(s, EXC_GP, err, 1)
+
+
+cdef inline void ud(CPUState* s) noexcept nogil:
+    raise_exc(s, EXC_UD, 0, 0)
+
+
+cdef void seg_fault(CPUState* s, int sg) noexcept nogil:
+    if sg == SEG_SS:
+        raise_exc(s, EXC_SS, 0, 1)
+    raise_exc(s, EXC_GP, 0, 1)
+
+
+cdef inline uint32_t seg_check(CPUState* s, int sg, uint32_t off, int size,
+                               bint write) noexcept nogil:
+    """Linear address of sg:off after the limit and access-rights checks."""
+    cdef Seg* d = &s.seg[sg]
+    cdef uint32_t end = off + <uint32_t>(size - 1)
+    if end < off or off < d.lo or end > d.hi or not (d.wr_ok if write else d.rd_ok):
+        seg_fault(s, sg)
+    return d.base + off
+
+
+# ---------------------------------------------------------------------------------
+# Physical access
+
+cdef uint32_t phys_read(CPUState* s, uint64_t pa, int size) noexcept nogil:
+    cdef PhysMem* m = s.mem
+    cdef uint8_t* h
+    cdef uint32_t v = 0
+    cdef int k
+    if pa >> 32:
+        return size_mask(8 * size)
+    if ((pa & 0xFFF) + size) <= 0x1000:
+        h = m.page_host[pa >> 12]
+        if h:
+            memcpy(&v, h + (pa & 0xFFF), size)
+            return v
+        return m.mmio_read(m.mmio_ctx, <uint32_t>pa, size)
+    for k in range(size):
+        v |= phys_read(s, pa + k, 1) << (8 * k)
+    return v
+
+
+cdef void phys_write(CPUState* s, uint64_t pa, uint32_t v, int size) noexcept nogil:
+    cdef PhysMem* m = s.mem
+    cdef uint32_t page = <uint32_t>(pa >> 12)
+    cdef uint8_t f
+    cdef int k
+    if pa >> 32:
+        return
+    if ((pa & 0xFFF) + size) > 0x1000:
+        for k in range(size):
+            phys_write(s, pa + k, (v >> (8 * k)) & 0xFF, 1)
+        return
+    f = m.page_flags[page]
+    if f & PG_CODE:
+        code_written(s, <uint32_t>pa, size)
+    if f & PG_ROM:
+        return
+    if f & PG_MMIO:
+        m.mmio_write(m.mmio_ctx, <uint32_t>pa, v, size)
+        return
+    memcpy(m.page_host[page] + (pa & 0xFFF), &v, size)
+
+
+# ---------------------------------------------------------------------------------
+# TLB
+
+cdef void tlb_flush(CPUState* s, bint keep_global) noexcept nogil:
+    cdef int k
+    for k in range(TLB_SIZE):
+        if not (keep_global and s.tlb[k].glob):
+            s.tlb[k].tag = TLB_INVALID
+    s.a20_cached = s.a20_mask != 0xFFFFFFFFU
+
+
+cdef void tlb_flush_page(CPUState* s, uint32_t lin) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    if e.tag == (lin >> 12):
+        e.tag = TLB_INVALID
+
+
+cdef void update_perms(CPUState* s) noexcept nogil:
+    """Which TLB permission bits the fast path may use at the current CPL.
+
+    With alignment checking active (CR0.AM, EFLAGS.AC, CPL 3) data accesses take the
+    slow path, which checks alignment; fetches stay fast."""
+    if s.cpl == 3:
+        s.perm_r = P_UR
+        s.perm_w = P_UW
+        s.perm_x = P_UX
+        if (s.cr0 & CR0_AM) and (s.flags & F_AC):
+            s.perm_r = 0
+            s.perm_w = 0
+    else:
+        s.perm_r = P_SR
+        s.perm_w = P_SW
+        s.perm_x = P_SX
+
+
+cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept nogil:
+    """Physical address of lin for a read (acc 0), write (1) or fetch (2).
+
+    Raises #PF; fills the TLB entry when the page has host memory."""
+    cdef uint8_t perm = P_ALL
+    cdef uint8_t glob = 0
+    cdef uint64_t pa
+    cdef uint32_t page
+    cdef TLBEntry* e
+    cdef uint8_t f
+    if s.paging:
+        pa = page_walk(s, lin, acc, user, &perm, &glob)
+    else:
+        pa = lin & 0xFFFFF000U
+    pa &= s.a20_mask
+    pa |= lin & 0xFFF
+    if pa >> 32:
+        return pa
+    page = <uint32_t>(pa >> 12)
+    if s.mem.page_host[page] == NULL:
+        return pa
+    f = s.mem.page_flags[page]
+    if f & (PG_ROM | PG_CODE):
+        perm &= ~(P_SW | P_UW)
+    e = &s.tlb[(lin >> 12) & TLB_MASK]
+    e.tag = lin >> 12
+    e.ppage = page
+    e.host = s.mem.page_host[page]
+    e.perm = perm
+    e.glob = glob
+    return pa
+
+
+cdef inline bint access_user(CPUState* s) noexcept nogil:
+    return s.cpl == 3
+
+
+cdef void check_align(CPUState* s, uint32_t lin, int size) noexcept nogil:
+    if (s.cpl == 3 and (lin & (size - 1)) and (s.cr0 & CR0_AM) and (s.flags & F_AC)):
+        raise_exc(s, EXC_AC, 0, 1)
+
+
+cdef uint32_t rd_slow(CPUState* s, uint32_t lin, int size) noexcept nogil:
+    cdef uint64_t pa1, pa2
+    cdef uint32_t n1, lo, hi
+    cdef bint user = s.cpl == 3
+    check_align(s, lin, size)
+    if (lin & 0xFFF) + size <= 0x1000:
+        return phys_read(s, translate(s, lin, 0, user), size)
+    n1 = 0x1000 - (lin & 0xFFF)
+    pa1 = translate(s, lin, 0, user)
+    pa2 = translate(s, lin + n1, 0, user)
+    lo = phys_read(s, pa1, n1)
+    hi = phys_read(s, pa2, size - n1)
+    return lo | (hi << (8 * n1))
+
+
+cdef void wr_slow(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil:
+    cdef uint64_t pa1, pa2
+    cdef uint32_t n1
+    cdef bint user = s.cpl == 3
+    check_align(s, lin, size)
+    if (lin & 0xFFF) + size <= 0x1000:
+        phys_write(s, translate(s, lin, 1, user), v, size)
+        return
+    n1 = 0x1000 - (lin & 0xFFF)
+    pa1 = translate(s, lin, 1, user)
+    pa2 = translate(s, lin + n1, 1, user)
+    phys_write(s, pa1, v & size_mask(8 * n1), n1)
+    phys_write(s, pa2, v >> (8 * n1), size - n1)
+
+
+cdef inline uint32_t rd8(CPUState* s, uint32_t lin) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    if e.tag == (lin >> 12) and (e.perm & s.perm_r):
+        return e.host[lin & 0xFFF]
+    return rd_slow(s, lin, 1)
+
+
+cdef inline uint32_t rd16(CPUState* s, uint32_t lin) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef uint16_t v
+    if e.tag == (lin >> 12) and (e.perm & s.perm_r) and (lin & 0xFFF) != 0xFFF:
+        memcpy(&v, e.host + (lin & 0xFFF), 2)
+        return v
+    return rd_slow(s, lin, 2)
+
+
+cdef inline uint32_t rd32(CPUState* s, uint32_t lin) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef uint32_t v
+    if e.tag == (lin >> 12) and (e.perm & s.perm_r) and (lin & 0xFFF) <= 0xFFC:
+        memcpy(&v, e.host + (lin & 0xFFF), 4)
+        return v
+    return rd_slow(s, lin, 4)
+
+
+cdef inline void wr8(CPUState* s, uint32_t lin, uint32_t v) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    if e.tag == (lin >> 12) and (e.perm & s.perm_w):
+        e.host[lin & 0xFFF] = <uint8_t>v
+        return
+    wr_slow(s, lin, v, 1)
+
+
+cdef inline void wr16(CPUState* s, uint32_t lin, uint32_t v) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef uint16_t w = <uint16_t>v
+    if e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) != 0xFFF:
+        memcpy(e.host + (lin & 0xFFF), &w, 2)
+        return
+    wr_slow(s, lin, v, 2)
+
+
+cdef inline void wr32(CPUState* s, uint32_t lin, uint32_t v) noexcept nogil:
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    if e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) <= 0xFFC:
+        memcpy(e.host + (lin & 0xFFF), &v, 4)
+        return
+    wr_slow(s, lin, v, 4)
+
+
+cdef inline uint32_t rd(CPUState* s, uint32_t lin, int size) noexcept nogil:
+    if size == 4:
+        return rd32(s, lin)
+    if size == 2:
+        return rd16(s, lin)
+    return rd8(s, lin)
+
+
+cdef inline void wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil:
+    if size == 4:
+        wr32(s, lin, v)
+    elif size == 2:
+        wr16(s, lin, v)
+    else:
+        wr8(s, lin, v)
+
+
+cdef inline void probe_write(CPUState* s, uint32_t lin, int size) noexcept nogil:
+    """Fault now if a later write of size bytes at lin would fault (no side effects)."""
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef bint user = s.cpl == 3
+    if e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) <= 0x1000 - size:
+        return
+    check_align(s, lin, size)
+    translate(s, lin, 1, user)
+    if (lin & 0xFFF) + size > 0x1000:
+        translate(s, (lin | 0xFFF) + 1, 1, user)
+
+
+# Supervisor ("implicit") accesses: descriptor tables, TSS, IDT — always at privilege 0.
+cdef uint32_t sys_rd(CPUState* s, uint32_t lin, int size) noexcept nogil:
+    cdef uint32_t v = 0
+    cdef int k
+    if (lin & 0xFFF) + size <= 0x1000:
+        return phys_read(s, translate(s, lin, 0, 0), size)
+    for k in range(size):
+        v |= phys_read(s, translate(s, lin + k, 0, 0), 1) << (8 * k)
+    return v
+
+
+cdef void sys_wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil:
+    cdef int k
+    if (lin & 0xFFF) + size <= 0x1000:
+        phys_write(s, translate(s, lin, 1, 0), v, size)
+        return
+    for k in range(size):
+        translate(s, lin + k, 1, 0)
+    for k in range(size):
+        phys_write(s, translate(s, lin + k, 1, 0), (v >> (8 * k)) & 0xFF, 1)
+
+
+# ---------------------------------------------------------------------------------
+# Segment:offset access
+
+cdef inline uint32_t vrd(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
+    return rd(s, seg_check(s, sg, off, size, 0), size)
+
+
+cdef inline void vwr(CPUState* s, int sg, uint32_t off, uint32_t v, int size) noexcept nogil:
+    wr(s, seg_check(s, sg, off, size, 1), v, size)
+
+
+# ---------------------------------------------------------------------------------
+# Registers and operands
+
+cdef inline uint32_t get_reg(CPUState* s, int r, int size) noexcept nogil:
+    if size == 4:
+        return s.regs[r]
+    if size == 2:
+        return s.regs[r] & 0xFFFF
+    if r < 4:
+        return s.regs[r] & 0xFF
+    return (s.regs[r - 4] >> 8) & 0xFF
+
+
+cdef inline void set_reg(CPUState* s, int r, uint32_t v, int size) noexcept nogil:
+    if size == 4:
+        s.regs[r] = v
+    elif size == 2:
+        s.regs[r] = (s.regs[r] & 0xFFFF0000U) | (v & 0xFFFF)
+    elif r < 4:
+        s.regs[r] = (s.regs[r] & 0xFFFFFF00U) | (v & 0xFF)
+    else:
+        s.regs[r - 4] = (s.regs[r - 4] & 0xFFFF00FFU) | ((v & 0xFF) << 8)
+
+
+cdef inline uint32_t ea(CPUState* s, Insn* i) noexcept nogil:
+    """Effective address (offset) of the memory operand."""
+    return (s.regs[i.base] + (s.regs[i.index] << i.scale) + i.disp) & i.amask
+
+
+cdef inline uint32_t rm_read(CPUState* s, Insn* i, int size) noexcept nogil:
+    if i.mod == 3:
+        return get_reg(s, i.rm, size)
+    return vrd(s, i.seg, ea(s, i), size)
+
+
+cdef inline void rm_write(CPUState* s, Insn* i, uint32_t v, int size) noexcept nogil:
+    if i.mod == 3:
+        set_reg(s, i.rm, v, size)
+    else:
+        vwr(s, i.seg, ea(s, i), v, size)
+
+
+# ---------------------------------------------------------------------------------
+# Stack
+
+cdef inline uint32_t sp_mask(CPUState* s) noexcept nogil:
+    return 0xFFFFFFFFU if s.stack32 else 0xFFFF
+
+
+cdef inline void set_sp(CPUState* s, uint32_t v) noexcept nogil:
+    if s.stack32:
+        s.regs[ESP] = v
+    else:
+        s.regs[ESP] = (s.regs[ESP] & 0xFFFF0000U) | (v & 0xFFFF)
+
+
+cdef inline void push(CPUState* s, uint32_t v, int size) noexcept nogil:
+    cdef uint32_t nsp = (s.regs[ESP] - size) & sp_mask(s)
+    vwr(s, SEG_SS, nsp, v, size)
+    set_sp(s, nsp)
+
+
+cdef inline uint32_t pop(CPUState* s, int size) noexcept nogil:
+    cdef uint32_t sp = s.regs[ESP] & sp_mask(s)
+    cdef uint32_t v = vrd(s, SEG_SS, sp, size)
+    set_sp(s, sp + size)
+    return v
+
+
+cdef inline uint32_t stack_read(CPUState* s, uint32_t depth, int size) noexcept nogil:
+    """Read the stack `depth` bytes above the top without popping."""
+    return vrd(s, SEG_SS, (s.regs[ESP] + depth) & sp_mask(s), size)

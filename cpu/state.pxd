@@ -1,0 +1,280 @@
+# The CPU's whole architectural and internal state, as plain C structs.
+# Everything the per-instruction path touches lives here; no Python objects.
+from libc.stdint cimport (uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t,
+                          int32_t, int64_t, uintptr_t)
+from libc.setjmp cimport jmp_buf
+from emu.memory cimport PhysMem
+
+cdef enum:
+    # general registers (index into CPUState.regs); REG_NONE reads as zero in EAs
+    EAX = 0
+    ECX = 1
+    EDX = 2
+    EBX = 3
+    ESP = 4
+    EBP = 5
+    ESI = 6
+    EDI = 7
+    REG_NONE = 8
+
+    # segment registers (index into CPUState.seg)
+    SEG_ES = 0
+    SEG_CS = 1
+    SEG_SS = 2
+    SEG_DS = 3
+    SEG_FS = 4
+    SEG_GS = 5
+    SEG_LDTR = 6
+    SEG_TR = 7
+
+    # EFLAGS bits
+    F_CF = 0x1
+    F_PF = 0x4
+    F_AF = 0x10
+    F_ZF = 0x40
+    F_SF = 0x80
+    F_TF = 0x100
+    F_IF = 0x200
+    F_DF = 0x400
+    F_OF = 0x800
+    F_IOPL = 0x3000
+    F_NT = 0x4000
+    F_RF = 0x10000
+    F_VM = 0x20000
+    F_AC = 0x40000
+    F_VIF = 0x80000
+    F_VIP = 0x100000
+    F_ID = 0x200000
+    F_ARITH = 0x8D5           # CF PF AF ZF SF OF
+
+    # lazy-flag operations (CPUState.lf_op)
+    LF_NONE = 0               # arithmetic flags are materialized in CPUState.flags
+    LF_ADD = 1                # res = dst + src (+ carry)
+    LF_SUB = 2                # res = dst - src (- borrow)
+    LF_LOGIC = 3              # CF = OF = AF = 0
+    LF_INC = 4                # like ADD with src = 1, CF kept in flags
+    LF_DEC = 5                # like SUB with src = 1, CF kept in flags
+
+    # CR0 / CR4 bits
+    CR0_PE = 0x1
+    CR0_MP = 0x2
+    CR0_EM = 0x4
+    CR0_TS = 0x8
+    CR0_ET = 0x10
+    CR0_NE = 0x20
+    CR0_WP = 0x10000
+    CR0_AM = 0x40000
+    CR0_NW = 0x20000000
+    CR0_CD = 0x40000000
+    CR0_PG = 0x80000000
+    CR4_VME = 0x1
+    CR4_PVI = 0x2
+    CR4_TSD = 0x4
+    CR4_DE = 0x8
+    CR4_PSE = 0x10
+    CR4_PAE = 0x20
+    CR4_MCE = 0x40
+    CR4_PGE = 0x80
+    CR4_PCE = 0x100
+    CR4_OSFXSR = 0x200
+    CR4_OSXMMEXCPT = 0x400
+
+    # exception vectors
+    EXC_DE = 0
+    EXC_DB = 1
+    EXC_NMI = 2
+    EXC_BP = 3
+    EXC_OF = 4
+    EXC_BR = 5
+    EXC_UD = 6
+    EXC_NM = 7
+    EXC_DF = 8
+    EXC_TS = 10
+    EXC_NP = 11
+    EXC_SS = 12
+    EXC_GP = 13
+    EXC_PF = 14
+    EXC_MF = 16
+    EXC_AC = 17
+    EXC_MC = 18
+    EXC_XM = 19
+
+    # TLB entry permission bits: supervisor/user read, write, execute
+    P_SR = 1
+    P_SW = 2
+    P_SX = 4
+    P_UR = 8
+    P_UW = 16
+    P_UX = 32
+    P_ALL = 63
+    TLB_BITS = 10
+    TLB_SIZE = 1 << TLB_BITS
+    TLB_MASK = TLB_SIZE - 1
+    TLB_INVALID = 0xFFFFFFFF
+
+    # decoded-instruction cache (direct mapped by physical address)
+    ICACHE_BITS = 16
+    ICACHE_SIZE = 1 << ICACHE_BITS
+    ICACHE_MASK = ICACHE_SIZE - 1
+
+    # why cpu_run returned
+    STOP_NONE = 0
+    STOP_SLICE = 1            # instruction budget of the slice used up
+    STOP_HLT = 2              # HLT executed; wake on interrupt
+    STOP_TRIPLE = 3           # triple fault (shutdown)
+    STOP_REQUEST = 4          # stop requested by a device (exit port, power off, error)
+    STOP_IRQ_CHECK = 5        # an interrupt may be deliverable (internal)
+
+    # CPUState.pending bits: reasons to leave the fast loop early
+    PEND_STOP = 1
+    PEND_INTR = 2
+    PEND_NMI = 4
+    PEND_RESET = 8
+
+    # Insn.rep
+    REP_NONE = 0
+    REP_E = 1                 # F3: REP / REPE
+    REP_NE = 2                # F2: REPNE
+
+
+ctypedef struct Seg:
+    uint16_t sel
+    uint32_t base
+    uint32_t limit            # byte-granular limit as in the descriptor cache
+    uint32_t ar               # descriptor bits 8..23 of the high dword: type,S,DPL,P,AVL,L,D/B,G
+    uint32_t lo               # valid offsets are lo..hi (expand-down aware)
+    uint32_t hi
+    uint8_t rd_ok             # readable (data, or code with R)
+    uint8_t wr_ok             # writable data
+    uint8_t valid             # not a null selector in protected mode
+
+
+ctypedef struct TLBEntry:
+    uint32_t tag              # linear page number, TLB_INVALID when empty
+    uint32_t ppage            # physical page number
+    uint8_t* host             # host address of the page start
+    uint8_t perm              # P_* bits
+    uint8_t glob              # global page (survives CR3 loads)
+
+
+ctypedef struct CPUState
+ctypedef struct Insn
+ctypedef void (*handler_t)(CPUState* s, Insn* i) noexcept nogil
+
+
+ctypedef struct Insn:
+    handler_t fn
+    uint32_t pa               # physical address of the first byte (cache tag)
+    uint8_t code32            # CS.D this was decoded for (cache tag)
+    uint8_t len
+    uint8_t osize             # operand size in bytes: 2 or 4
+    uint8_t asize             # address size in bytes: 2 or 4
+    uint8_t seg               # segment of the memory operand (override applied)
+    uint8_t rep               # REP_*
+    uint8_t lock
+    uint8_t mod               # modrm.mod (3 = register operand)
+    uint8_t reg               # modrm.reg
+    uint8_t rm                # modrm.rm
+    uint8_t base              # EA base register or REG_NONE
+    uint8_t index             # EA index register or REG_NONE
+    uint8_t scale             # EA index shift
+    uint8_t seg_override      # 1 when a segment prefix was given
+    uint16_t op               # opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
+    uint32_t amask            # 0xFFFF or 0xFFFFFFFF: effective-address wrap
+    uint32_t disp
+    uint32_t imm
+    uint32_t imm2             # second immediate (far pointer selector, ENTER level)
+
+
+ctypedef uint32_t (*port_in_t)(void* ctx, uint16_t port, int size) noexcept nogil
+ctypedef void (*port_out_t)(void* ctx, uint16_t port, uint32_t val, int size) noexcept nogil
+ctypedef int (*intr_ack_t)(void* ctx) noexcept nogil
+
+
+ctypedef struct CPUState:
+    uint32_t regs[9]          # EAX..EDI, then a constant zero (REG_NONE)
+    uint32_t eip
+    uint32_t eip_mask         # 0xFFFF in 16-bit code segments
+    uint32_t prev_eip         # EIP of the instruction being executed
+    uint32_t prev_esp         # ESP at its start (restored when it faults)
+    uint32_t flags            # EFLAGS; the arithmetic bits are stale while lf_op != LF_NONE
+    uint32_t lf_res
+    uint32_t lf_dst
+    uint32_t lf_src
+    uint8_t lf_op
+    uint8_t lf_bits           # operand width of the lazy operation: 8, 16 or 32
+
+    Seg seg[8]
+    uint32_t gdt_base
+    uint32_t gdt_limit
+    uint32_t idt_base
+    uint32_t idt_limit
+
+    uint32_t cr0
+    uint32_t cr2
+    uint32_t cr3
+    uint32_t cr4
+    uint32_t dr[8]
+    uint64_t efer
+    uint64_t apic_base
+    uint64_t sysenter_cs
+    uint64_t sysenter_esp
+    uint64_t sysenter_eip
+    uint64_t pat
+    uint64_t misc_enable
+    uint64_t mtrr_def_type
+    uint64_t mtrr_fixed[11]
+    uint64_t mtrr_var[16]     # base/mask pairs
+    uint64_t tsc_offset
+
+    uint8_t cpl
+    uint8_t pmode             # CR0.PE and not VM
+    uint8_t v86               # EFLAGS.VM
+    uint8_t code32            # CS.D
+    uint8_t stack32           # SS.B
+    uint8_t paging            # CR0.PG
+    uint8_t pae
+    uint8_t nxe               # EFER.NXE with PAE: honour XD bits
+    uint32_t a20_mask
+    uint8_t a20_cached        # TLB entries were filled with this A20 state
+
+    TLBEntry tlb[TLB_SIZE]
+    uint8_t perm_r            # P_* bit that allows a read at the current CPL
+    uint8_t perm_w
+    uint8_t perm_x
+
+    Insn* icache
+    uint64_t* code_chunks     # per physical page: 64-byte chunks holding cached code
+    Insn scratch              # decode target for instructions that are not cached
+    PhysMem* mem
+
+    # exceptions (delivered with longjmp to the run loop)
+    jmp_buf jb
+    int exc_vec
+    uint32_t exc_err
+    uint8_t exc_has_err
+    int exc_depth             # 0 = not delivering; else the class of the one being delivered
+    int exc_first             # vector of the exception being delivered (double-fault rules)
+
+    # run control
+    uint64_t icount           # instructions retired
+    uint64_t stop_at          # the fast loop leaves when icount reaches this (0: now)
+    uint64_t slice_end        # cpu_run returns when icount reaches this
+    uint64_t inhibit_until    # no interrupts before this icount (STI, MOV SS shadow)
+    uint32_t pending          # PEND_* bits
+    uint8_t intr              # INTR line from the interrupt controller
+    uint8_t halted
+    uint8_t nmi_blocked       # in an NMI handler until the next IRET
+    uint8_t tf_trap           # single-step trap due after the current instruction
+    int stop_reason
+
+    port_in_t port_in
+    port_out_t port_out
+    intr_ack_t intr_ack
+    void* io_ctx
+
+
+cdef enum:
+    # CPUID leaf 1 EAX (family 6, model 8, stepping 3: a Pentium III "Coppermine"),
+    # also EDX after reset
+    CPUID_SIGNATURE = 0x0683

@@ -1,0 +1,23 @@
+"""Build pyx86: generate the decode tables, then cythonize the interpreter and memory."""
+import os
+import subprocess
+import sys
+
+from setuptools import Extension, find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+subprocess.check_call([sys.executable, os.path.join(HERE, "cpu", "gen_optable.py")])
+
+from Cython.Build import cythonize  # noqa: E402
+
+opts = ["-O2", "-fno-strict-aliasing", "-Wno-unused-function", "-Wno-unused-variable"]
+extensions = [
+    Extension("emu.memory", ["emu/memory.pyx"], extra_compile_args=opts),
+    Extension("cpu.interp", ["cpu/interp.pyx"], extra_compile_args=opts),
+]
+
+setup(
+    packages=find_packages(include=["cpu*", "emu*", "hw*", "bios*", "ui*", "images*"]),
+    ext_modules=cythonize(extensions, language_level=3, annotate=bool(os.environ.get("PYX86_ANNOTATE"))),
+    package_data={"cpu": ["*.pxd", "*.pxi"], "emu": ["*.pxd"]},
+)
