@@ -1,0 +1,1 @@
+# (included by cpu/interp.pyx) -- being written

@@ -1,0 +1,131 @@
+"""Runner for the SingleStepTests 80286 real-mode suite (../shared/testdata/sst286).
+
+Each case loads registers and RAM, executes one instruction and the HLT after it (or
+the exception handler's HLT), then compares registers, defined flags and memory.
+"""
+import gzip
+import json
+import pathlib
+
+from cpu.interp import CPU
+from emu.memory import Memory
+
+SEGS = ("cs", "ss", "ds", "es")
+GPRS = {"ax": "eax", "bx": "ebx", "cx": "ecx", "dx": "edx",
+        "sp": "esp", "bp": "ebp", "si": "esi", "di": "edi"}
+STOP_HLT = 2
+
+# Where a real 286 and a P6-class CPU legitimately differ. Each entry: opcode form ->
+# why. Cases of these forms are compared with the named flag bits masked.
+FLAGS_12_15 = 0xF000
+P6_DIFFERENCES = {
+    # 286 real mode keeps IOPL/NT (bits 12-14) and bit 15 clear; a P6 loads them from
+    # the popped image.
+    "9D": ("POPF loads IOPL/NT on a P6", FLAGS_12_15),
+    "CF": ("IRET loads IOPL/NT on a P6", FLAGS_12_15),
+}
+
+
+def _p6_rejects_lock(case):
+    """A LOCK prefix the 286 ignores but a P6 answers with #UD (SDM: LOCK)."""
+    from cpu.opcodes import TABLE
+    b = case["bytes"]
+    k = 0
+    while b[k] in (0xF0, 0xF2, 0xF3, 0x26, 0x2E, 0x36, 0x3E, 0x66, 0x67):
+        k += 1
+    if 0xF0 not in b[:k]:
+        return False
+    op = TABLE.get(b[k])
+    if op is None or not op.modrm or (b[k + 1] >> 6) == 3:
+        return True
+    return not (op.lock if op.group is None else ((b[k + 1] >> 3) & 7) in op.lock)
+
+
+# Cases skipped outright: (predicate, why).
+SKIP_CASES = [
+    (_p6_rejects_lock, "LOCK on a non-lockable instruction: ignored by a 286, #UD on a P6"),
+]
+
+
+class Suite:
+    def __init__(self, root: pathlib.Path):
+        self.root = root
+        meta = json.loads((root / "metadata.json").read_text())
+        self.opcodes = meta["opcodes"]
+        self.mem = Memory(17 << 20)
+        self.cpu = CPU(self.mem)
+
+    def forms(self):
+        return sorted(p.name[:-len(".json.gz")] for p in self.root.glob("*.json.gz"))
+
+    def cases(self, form):
+        with gzip.open(self.root / f"{form}.json.gz") as f:
+            return json.load(f)
+
+    def flags_mask(self, form):
+        op, _, reg = form.partition(".")
+        info = self.opcodes.get(op, {})
+        if reg:
+            info = info.get("reg", {}).get(reg, {})
+        mask = info.get("flags-mask", 0xFFFF)
+        if op in P6_DIFFERENCES:
+            mask &= ~P6_DIFFERENCES[op][1]
+        return mask
+
+    @staticmethod
+    def skip_reason(case):
+        for pred, why in SKIP_CASES:
+            if pred(case):
+                return why
+        return None
+
+    def run(self, case, mask):
+        """Execute one case; returns a list of mismatch descriptions (empty = pass)."""
+        cpu, mem = self.cpu, self.mem
+        init = case["initial"]
+        regs = init["regs"]
+        for addr, val in init["ram"]:
+            mem.load(addr, bytes((val,)))
+        cpu.reset()
+        for r16, r32 in GPRS.items():
+            cpu.set_reg(r32, regs[r16])
+        for sg in SEGS:
+            cpu.load_seg_real(sg, regs[sg])
+        cpu.eflags = regs["flags"] & 0x0FFF       # real mode cannot hold IOPL/NT on a 286
+        cpu.eip = regs["ip"]
+        stop = cpu.run(1_000_000)
+        errors = []
+        if stop != STOP_HLT:
+            errors.append(f"stopped with {stop}, not HLT")
+        want = dict(regs)
+        want.update(case["final"]["regs"])
+        for r16, r32 in GPRS.items():
+            got = cpu.get_reg(r32) & 0xFFFF
+            if got != want[r16]:
+                errors.append(f"{r16}={got:04x} want {want[r16]:04x}")
+        for sg in SEGS:
+            got = cpu.get_seg(sg)["sel"]
+            if got != want[sg]:
+                errors.append(f"{sg}={got:04x} want {want[sg]:04x}")
+        if cpu.eip != want["ip"]:
+            errors.append(f"ip={cpu.eip:04x} want {want['ip']:04x}")
+        fmask = mask & 0x0FFF if "flags" not in case["final"]["regs"] else mask
+        wf = want["flags"] if "flags" in case["final"]["regs"] else want["flags"] & 0x0FFF
+        if (cpu.eflags & fmask) != (wf & fmask):
+            errors.append(f"flags={cpu.eflags & 0xFFFF:04x} want {wf:04x} (mask {fmask:04x})")
+        exc = case.get("exception")
+        flag_addr = exc["flag_address"] if exc else -1
+        final_ram = dict((a, v) for a, v in case["final"]["ram"])
+        for addr, val in case["final"]["ram"]:
+            got = mem.read(addr, 1)[0]
+            m = 0xFF
+            if addr == flag_addr:
+                m = mask & 0xFF
+            elif addr == flag_addr + 1:
+                m = (mask >> 8) & 0xFF
+            if (got & m) != (val & m):
+                errors.append(f"[{addr:06x}]={got:02x} want {val:02x}")
+        for addr, val in init["ram"]:
+            if addr not in final_ram and mem.read(addr, 1)[0] != val:
+                errors.append(f"[{addr:06x}] changed to {mem.read(addr, 1)[0]:02x}")
+        return errors
