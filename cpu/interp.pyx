@@ -218,6 +218,10 @@ cdef class CPU:
     def halted(self):
         return bool(self.s.halted)
 
+    @halted.setter
+    def halted(self, bint v):
+        self.s.halted = v
+
     @property
     def interrupts_enabled(self):
         return bool(self.s.flags & F_IF)

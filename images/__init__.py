@@ -1,0 +1,1 @@
+"""Recipes that build test images into a cache folder (never into git)."""

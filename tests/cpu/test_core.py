@@ -1,0 +1,101 @@
+"""Core mechanisms: decoded-instruction cache, fault delivery, decoder limits."""
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+from tests.cpu.realmode import STOP_HLT, STOP_TRIPLE, asm16, machine, run_at, set_vector
+
+
+def test_every_table_handler_is_defined():
+    r = subprocess.run([sys.executable, str(ROOT / "cpu" / "gen_optable.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, "opcodes without a handler:\n" + r.stdout
+
+
+def test_self_modifying_code_runs_new_bytes():
+    mem, cpu, _ = machine()
+    # the loop body is decoded (cached) once, then the store rewrites its immediate
+    src = """
+        mov cx, 3
+    again:
+        mov ax, 1
+        add bx, ax
+        mov byte ptr [0x1000 + patch - 0x1000 + 1], 5
+        dec cx
+        jnz again
+        hlt
+    patch_dummy: nop
+    """
+    code = asm16(src.replace("patch - 0x1000", "0"), 0x1000)
+    # locate "mov ax, 1" (B8 01 00) and patch its immediate byte
+    at = code.index(bytes((0xB8, 0x01, 0x00)))
+    src = src.replace("0x1000 + patch - 0x1000 + 1", hex(0x1000 + at + 1))
+    assert run_at(cpu, mem, src) == STOP_HLT
+    assert cpu.get_reg("ebx") == 1 + 5 + 5       # first pass old bytes, then the new ones
+
+
+def test_divide_error_is_a_fault_delivered_through_the_ivt():
+    mem, cpu, _ = machine()
+    mem.load(0x2000, bytes((0xF4,)))             # handler: hlt
+    set_vector(mem, 0, 0, 0x2000)
+    assert run_at(cpu, mem, "mov ax, 1\nmov bl, 0\ndiv bl\nhlt") == STOP_HLT
+    assert cpu.eip == 0x2001
+    sp = cpu.get_reg("esp")
+    ip, cs, fl = (int.from_bytes(mem.read(sp + k, 2), "little") for k in (0, 2, 4))
+    assert (cs, ip) == (0, 0x1000 + 5)           # points at the DIV, not after it
+    assert cpu.eflags & 0x200 == 0
+
+
+def test_unknown_opcode_gives_the_guest_ud():
+    mem, cpu, _ = machine()
+    mem.load(0x2000, bytes((0xF4,)))
+    set_vector(mem, 6, 0, 0x2000)
+    mem.load(0x1000, bytes((0x0F, 0xFF)))        # 0F FF: undefined
+    cpu.load_seg_real("cs", 0)
+    cpu.set_reg("esp", 0x8000)
+    cpu.eip = 0x1000
+    assert cpu.run(1000) == STOP_HLT
+    assert int.from_bytes(mem.read(cpu.get_reg("esp"), 2), "little") == 0x1000
+
+
+def test_instruction_longer_than_15_bytes_is_gp():
+    mem, cpu, _ = machine()
+    mem.load(0x2000, bytes((0xF4,)))
+    set_vector(mem, 13, 0, 0x2000)
+    mem.load(0x1000, bytes([0x26] * 15 + [0x90]))
+    cpu.load_seg_real("cs", 0)
+    cpu.set_reg("esp", 0x8000)
+    cpu.eip = 0x1000
+    assert cpu.run(1000) == STOP_HLT
+    assert cpu.eip == 0x2001
+
+
+def test_fault_with_no_usable_idt_escalates_to_triple_fault():
+    mem, cpu, _ = machine()
+    cpu.set_dtr("idtr", 0, 0)                    # no vector fits: #GP -> #DF -> shutdown
+    assert run_at(cpu, mem, "mov ax, 1\nmov bl, 0\ndiv bl\nhlt",
+                  setup=lambda c: c.set_dtr("idtr", 0, 0)) == STOP_TRIPLE
+
+
+def test_string_of_faults_cannot_hang_the_loop():
+    mem, cpu, _ = machine()
+    set_vector(mem, 6, 0, 0x3000)                # the #UD handler is itself undefined
+    mem.load(0x3000, bytes((0x0F, 0xFF)))
+    mem.load(0x1000, bytes((0x0F, 0xFF)))
+    cpu.load_seg_real("cs", 0)
+    cpu.set_reg("esp", 0x8000)
+    cpu.eip = 0x1000
+    assert cpu.run(500) != STOP_HLT              # returns when the budget is spent
+
+
+def test_a20_gate_wraps_at_1mib():
+    mem, cpu, _ = machine()
+    mem.load(0x0000_0010, b"\x11")
+    mem.load(0x0010_0010, b"\x22")
+    cpu.set_a20(False)
+    src = "mov ax, 0xffff\nmov ds, ax\nmov al, [0x20]\nhlt"
+    assert run_at(cpu, mem, src) == STOP_HLT
+    assert cpu.get_reg("eax") & 0xFF == 0x11
+    cpu.set_a20(True)
+    assert run_at(cpu, mem, src) == STOP_HLT
+    assert cpu.get_reg("eax") & 0xFF == 0x22
