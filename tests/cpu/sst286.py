@@ -85,6 +85,40 @@ def _286_ss_overrun_is_int13(case):
     return ss and (ea & 0xFFFF) >= 0xFFFD
 
 
+# bytes each stack-reading opcode reads from SS:SP (LEAVE reads at SS:BP)
+STACK_READS = {0x07: 2, 0x17: 2, 0x1F: 2, 0x61: 16, 0x8F: 2, 0x9D: 2, 0xC2: 2, 0xC3: 2,
+               0xCA: 4, 0xCB: 4, 0xCF: 6, **{0x58 + r: 2 for r in range(8)}}
+
+
+def _286_stack_overrun_is_int13(case):
+    """A stack read running past SS:FFFF: INT 13 on a 286, #SS on a P6 (as above)."""
+    _, k = _split_prefixes(case)
+    op, regs = case["bytes"][k], case["initial"]["regs"]
+    if not _overrun_fault(case):
+        return False
+    if op == 0xC9:
+        return regs["bp"] > 0xFFFE
+    return op in STACK_READS and regs["sp"] + STACK_READS[op] > 0x10000
+
+
+def _longer_than_10_bytes(case):
+    """The 286 limits an instruction to 10 bytes (#GP beyond); a P6 allows 15."""
+    return len(case["bytes"]) - 1 > 10 and case.get("exception") is not None
+
+
+def _fs_gs_operand(case):
+    """MOV to/from segment register 4 or 5: #UD on a 286, FS/GS on a 386 and later."""
+    _, k = _split_prefixes(case)
+    b = case["bytes"]
+    return b[k] in (0x8C, 0x8E) and ((b[k + 1] >> 3) & 7) in (4, 5)
+
+
+def _x87_escape(case):
+    """The captured 286 had no coprocessor; a P6 always executes x87 instructions."""
+    _, k = _split_prefixes(case)
+    return 0xD8 <= case["bytes"][k] <= 0xDF
+
+
 def _286_string_overrun_advances(case):
     """A word string instruction overrunning offset FFFF: the 286 advances SI/DI (and
     CX) before its INT 13; a P6 fault leaves them as they were (SDM vol. 3A, 6.5)."""
@@ -98,6 +132,10 @@ SKIP_CASES = [
     (_p6_rejects_lock, "LOCK on a non-lockable instruction: ignored by a 286, #UD on a P6"),
     (_286_ss_overrun_is_int13, "SS operand past offset FFFF: INT 13 on a 286, #SS on a P6"),
     (_286_string_overrun_advances, "286 string overrun fault advances SI/DI; P6 faults are precise"),
+    (_286_stack_overrun_is_int13, "stack read past SS:FFFF: INT 13 on a 286, #SS on a P6"),
+    (_longer_than_10_bytes, "instruction over 10 bytes: #GP on a 286, legal up to 15 on a P6"),
+    (_fs_gs_operand, "segment register 4/5: #UD on a 286, FS/GS on a P6"),
+    (_x87_escape, "ESC opcodes: no coprocessor on the captured 286"),
 ]
 
 
