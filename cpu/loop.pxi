@@ -31,6 +31,7 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
     s.eip = s.prev_eip
     s.regs[ESP] = s.prev_esp
     s.tf_trap = 0
+    s.icount += 1           # a delivered fault counts, so fault loops end with the budget
     s.halted = 0
     if s.exc_depth:
         first = s.exc_first
