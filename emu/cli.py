@@ -1,0 +1,250 @@
+"""The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
+
+    pyx86 run --bios ROM.bin --headless [--memory MIB] [--debugcon stdio|none|PATH]
+              [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
+              [--max-instructions N] [--no-reboot] [--stats]
+
+Messages go to stderr, one line each, prefixed "pyx86: "; a run that ends abnormally
+adds the CPU register dump. Guest console output (port E9) goes to stdout by default.
+"""
+import argparse
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+
+from emu.debugports import DEBUGCON_PORT, POST_PORT
+from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
+                         load_rom)
+
+PROG = "pyx86"
+
+# Exit statuses. Ours are all even, so they never collide with isa-debug-exit's odd
+# (V<<1)|1 (which the OS truncates to 8 bits, like QEMU's own exit status).
+EXIT_POWER_OFF = 0
+EXIT_USAGE = 2
+EXIT_HALTED = 4
+EXIT_TRIPLE_FAULT = 6
+EXIT_LIMIT = 8
+EXIT_INTERNAL = 12
+EXIT_INTERRUPTED = 130
+
+EXIT_STATUSES = (
+    ("0", "the guest powered off: \"Shutdown\" written to the Bochs port 0x8900"),
+    ("(V<<1)|1", "the guest wrote V to QEMU's isa-debug-exit port 0xF4 (low 8 bits)"),
+    ("2", "usage error, or a ROM / output file that cannot be used"),
+    ("4", "the CPU halted for good (HLT with IF=0, or no interrupt source exists)"),
+    ("6", "triple fault with --no-reboot (without it the machine resets, as a PC does)"),
+    ("8", "--max-instructions reached"),
+    ("12", "internal emulator error (PYX86_DEBUG=1 prints the Python traceback)"),
+    ("130", "interrupted by Ctrl+C"),
+)
+
+_STOP_STATUS = {
+    Stop.POWER_OFF: EXIT_POWER_OFF,
+    Stop.HALT: EXIT_HALTED,
+    Stop.TRIPLE_FAULT: EXIT_TRIPLE_FAULT,
+    Stop.LIMIT: EXIT_LIMIT,
+}
+
+
+def exit_status_table():
+    width = max(len(code) for code, _ in EXIT_STATUSES)
+    return "\n".join("  %-*s  %s" % (width, code, text) for code, text in EXIT_STATUSES)
+
+
+class UsageError(Exception):
+    """A problem with the command line or the files it names (exit status 2)."""
+
+
+def _port(text):
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a port number" % text) from None
+    if not 0 <= value <= 0xFFFF:
+        raise argparse.ArgumentTypeError("port %s is outside 0..0xffff" % text)
+    return value
+
+
+def _memory(text):
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of MiB" % text) from None
+    if not MEMORY_MIB_MIN <= value <= MEMORY_MIB_MAX:
+        raise argparse.ArgumentTypeError("%d MiB is outside %d..%d"
+                                         % (value, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
+    return value
+
+
+def _count(text):
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # one line instead of argparse's usage block; `--help` shows the usage
+        self.exit(EXIT_USAGE, "%s: error: %s (see %s --help)\n"
+                  % (PROG, message, self.prog))
+
+
+def build_parser():
+    p = _Parser(prog=PROG, description="pyx86: a PC emulator with a Cython x86 core.",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="exit statuses of `%s run`:\n%s" % (PROG, exit_status_table()))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    r = sub.add_parser(
+        "run", help="run a firmware ROM",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Power on a PC with ROM as its firmware (mapped below 4 GiB and at "
+                    "0xE0000-0xFFFFF; execution starts at F000:FFF0).",
+        epilog="debug ports: 0xE9 console (read gives 0xE9), 0x80 POST codes, 0xF4 "
+               "isa-debug-exit,\n0x8900 Bochs shutdown (\"Shutdown\" bytewise).\n\n"
+               "exit statuses:\n" + exit_status_table())
+    r.add_argument("--bios", metavar="ROM", required=True,
+                   help="firmware image: a multiple of 4 KiB, at most 16 MiB")
+    r.add_argument("--headless", action="store_true",
+                   help="no window: the guest talks through the debug ports "
+                        "(required: there is no window front end yet)")
+    r.add_argument("--memory", metavar="MIB", type=_memory, default=32,
+                   help="guest RAM in MiB (%d..%d, default 32)"
+                        % (MEMORY_MIB_MIN, MEMORY_MIB_MAX))
+    r.add_argument("--debugcon", metavar="stdio|none|PATH", default="stdio",
+                   help="where port-E9 console output goes (default stdio)")
+    r.add_argument("--debugcon-port", metavar="PORT", type=_port, default=DEBUGCON_PORT,
+                   help="I/O port of the debug console (default 0xe9)")
+    r.add_argument("--post-log", metavar="PATH",
+                   help="log POST codes, one two-digit hex code per line")
+    r.add_argument("--post-port", metavar="PORT", type=_port, default=POST_PORT,
+                   help="I/O port of the POST code latch (default 0x80)")
+    r.add_argument("--max-instructions", metavar="N", type=_count,
+                   help="stop after N instructions (exit status 8)")
+    r.add_argument("--no-reboot", action="store_true",
+                   help="stop on a triple fault instead of resetting the machine")
+    r.add_argument("--stats", action="store_true",
+                   help="print instructions, seconds and MIPS at exit")
+    r.set_defaults(func=run_command)
+    return p
+
+
+@dataclass
+class RunReport:
+    status: int
+    instructions: int = 0
+    seconds: float = 0.0
+    message: str = ""
+
+
+def _open_output(path, binary, what):
+    try:
+        return open(path, "wb" if binary else "w")
+    except OSError as e:
+        raise UsageError("cannot open %s %s: %s" % (what, path, e.strerror or e)) from None
+
+
+def _build_machine(args, stdout, log, files):
+    if not args.headless:
+        raise UsageError("there is no window front end yet: run with --headless")
+    rom = load_rom(args.bios)
+    debugcon = None
+    if args.debugcon == "stdio":
+        debugcon = stdout
+    elif args.debugcon != "none":
+        debugcon = _open_output(args.debugcon, True, "debug console output")
+        files.append(debugcon)
+    post_log = None
+    if args.post_log is not None:
+        post_log = _open_output(args.post_log, False, "POST log")
+        files.append(post_log)
+    try:
+        return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
+                       debugcon_port=args.debugcon_port, post_log=post_log,
+                       post_port=args.post_port, reboot=not args.no_reboot, log=log)
+    except MemoryError:
+        raise UsageError("cannot allocate %d MiB of guest RAM" % args.memory) from None
+    except ValueError as e:               # two devices on one port
+        raise UsageError(str(e)) from None
+
+
+def run_command(args, stdout=None, stderr=None):
+    """`pyx86 run`: build the machine, run it, report. Returns a RunReport.
+
+    stdout: binary stream for `--debugcon stdio`; stderr: text stream for messages."""
+    stdout = stdout if stdout is not None else sys.stdout.buffer
+    stderr = stderr if stderr is not None else sys.stderr
+
+    def say(msg):
+        stdout.flush()                    # keep guest output and messages in order
+        stderr.write("%s: %s\n" % (PROG, msg))
+        stderr.flush()
+
+    files = []
+    machine = None
+    report = RunReport(EXIT_INTERNAL)
+    start = time.perf_counter()
+    try:
+        try:
+            machine = _build_machine(args, stdout, say, files)
+        except (UsageError, RomError) as e:
+            say("error: %s" % e)
+            report.status = EXIT_USAGE
+            return report
+        start = time.perf_counter()
+        outcome = machine.run(args.max_instructions)
+        report.message = outcome.message
+        if outcome.stop is Stop.DEBUG_EXIT:
+            report.status = ((outcome.value << 1) | 1) & 0xFF
+        else:
+            report.status = _STOP_STATUS[outcome.stop]
+            if outcome.stop is not Stop.POWER_OFF:
+                say(outcome.message)
+                stderr.write(machine.cpu.dump() + "\n")
+    except KeyboardInterrupt:
+        report.status = EXIT_INTERRUPTED
+        report.message = "interrupted"
+        say(report.message)
+        if machine is not None:
+            stderr.write(machine.cpu.dump() + "\n")
+    except Exception as e:                # a bug in the emulator, never the guest's fault
+        report.status = EXIT_INTERNAL
+        report.message = "internal error: %s: %s" % (type(e).__name__, e)
+        say(report.message)
+        if os.environ.get("PYX86_DEBUG", "0") not in ("", "0"):
+            traceback.print_exc(file=stderr)
+        if machine is not None:
+            stderr.write(machine.cpu.dump() + "\n")
+    finally:
+        report.seconds = time.perf_counter() - start
+        if machine is not None:
+            report.instructions = machine.cpu.icount
+        for f in files:
+            try:
+                f.close()
+            except OSError:
+                pass
+        stdout.flush()
+    if args.stats and machine is not None:
+        mips = report.instructions / report.seconds / 1e6 if report.seconds > 0 else 0.0
+        resets = ", %d resets" % machine.resets if machine.resets else ""
+        say("%d instructions in %.3f s = %.2f MIPS%s"
+            % (report.instructions, report.seconds, mips, resets))
+    return report
+
+
+def main(argv=None):
+    """Entry point of the `pyx86` script and `python -m emu`; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args).status
+    except KeyboardInterrupt:
+        sys.stderr.write("%s: interrupted\n" % PROG)
+        return EXIT_INTERRUPTED
