@@ -71,7 +71,8 @@ cdef uint32_t shift(CPUState* s, int op, uint32_t d, uint32_t cnt, int bits) noe
         set_cf_of(s, res >> (bits - 1), (res >> (bits - 1)) ^ (res >> (bits - 2)))
     elif op == SH_RCL or op == SH_RCR:
         # rotate the (bits+1)-bit value CF:d
-        # (a count that is a multiple of bits+1 leaves value and CF, but still sets OF)
+        # (a count that is a multiple of bits+1 leaves value and CF; OF, undefined, is
+        # still set by the 1-bit rule, as the 286 captures show)
         r = cnt % (bits + 1)
         v = (<uint64_t>get_cf(s) << bits) | d
         m1 = (<uint64_t>1 << (bits + 1)) - 1
