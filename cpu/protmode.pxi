@@ -128,7 +128,9 @@ cdef void tss_stack(CPUState* s, int level, uint32_t* ss, uint32_t* esp,
 
 
 cdef void commit_cs(CPUState* s, uint32_t sel, Desc* d, int cpl, uint32_t eip) noexcept nogil:
-    """Load CS (RPL = the new CPL) and EIP; the descriptor has passed every check."""
+    """Load CS (RPL = the new CPL) and EIP; the descriptor has passed every check.
+    Setting the A bit may fault (#PF), so when other registers change first, their
+    callers set it beforehand."""
     set_accessed(s, d)
     load_desc(s, SEG_CS, (sel & 0xFFFC) | cpl, d)
     s.cpl = cpl
@@ -193,17 +195,20 @@ cdef void gate_target(CPUState* s, Desc* g, Desc* cd) noexcept nogil:
 
 
 cdef void task_via_selector(CPUState* s, uint32_t sel, Desc* d, int source) noexcept nogil:
-    """JMP/CALL naming a TSS descriptor or a task gate (SDM 7.3)."""
+    """JMP/CALL naming a TSS descriptor or a task gate (SDM 7.3, JMP and CALL)."""
     cdef uint32_t tsel = sel
     cdef Desc td
-    check_gate_access(s, sel, d)
+    if desc_dpl(d) < s.cpl or desc_dpl(d) < <int>(sel & 3):
+        gp(s, sel_err(sel))
+    # TSS descriptors live only in the GDT (SDM 7.2.2); a named TSS must be available
+    if desc_type(d) != DT_TASK_GATE and ((sel & 4) or (desc_type(d) & DT_BUSY)):
+        gp(s, sel_err(sel))
+    if not desc_present(d):
+        raise_exc(s, EXC_NP, sel_err(sel), 1)
     if desc_type(d) == DT_TASK_GATE:
         tsel = gate_selector(d)
         tss_from_gate(s, tsel, &td, EXC_GP, 0)
     else:
-        # TSS descriptors live only in the GDT (SDM 7.2.2); this one must be available
-        if (sel & 4) or (desc_type(d) & DT_BUSY):
-            gp(s, sel_err(sel))
         td = d[0]
     task_switch(s, tsel, &td, source, 0)
 
@@ -301,6 +306,7 @@ cdef void call_gate(CPUState* s, Desc* g) noexcept nogil:
         if off > desc_limit(&cd):
             gp(s, 0)
         frame_write(s, &f, desc_base(&sd), desc_ar(&sd), top, 0)
+        set_accessed(s, &cd)
         commit_ss(s, nss, &sd, nesp)
         commit_cs(s, css, &cd, dpl, off)
     else:
@@ -336,8 +342,8 @@ cdef void far_ret_prot(CPUState* s, int osize, uint32_t imm) noexcept nogil:
     check_stack_desc(s, nss, rpl, &sd, EXC_GP, 0)
     if off > desc_limit(&cd):
         gp(s, 0)
-    commit_cs(s, sel, &cd, rpl, off)
     set_accessed(s, &sd)
+    commit_cs(s, sel, &cd, rpl, off)
     load_desc(s, SEG_SS, nss, &sd)
     set_sp(s, nesp + imm)
     null_outer_data_segs(s)
@@ -391,9 +397,10 @@ cdef void iret_prot(CPUState* s, int osize) noexcept nogil:
                 check_stack_desc(s, nss, rpl, &sd, EXC_GP, 0)
                 if off > desc_limit(&cd):
                     gp(s, 0)
+                set_accessed(s, &sd)
+                set_accessed(s, &cd)
                 write_eflags(s, fl, mask)
                 commit_cs(s, sel, &cd, rpl, off)
-                set_accessed(s, &sd)
                 load_desc(s, SEG_SS, nss, &sd)
                 set_sp(s, nesp)
                 null_outer_data_segs(s)
@@ -410,7 +417,7 @@ cdef void iret_in_v86(CPUState* s, int osize) noexcept nogil:
     sel = stack_read(s, osize, 2)
     fl = stack_read(s, 2 * osize, osize)
     if off > 0xFFFF:
-        gp(s, 0)
+        gp(s, 0)                           # beyond the 64 KiB v8086 code segment
     load_seg_real(s, SEG_CS, sel)
     s.eip = off
     set_sp(s, s.regs[ESP] + <uint32_t>(3 * osize))
@@ -427,6 +434,8 @@ cdef void iret_to_v86(CPUState* s, uint32_t off, uint32_t sel, uint32_t fl) noex
     cdef int k
     for k in range(6):
         v[k] = stack_read(s, 12 + 4 * k, 4)
+    if off > 0xFFFF:
+        gp(s, 0)                           # beyond the 64 KiB v8086 code segment
     write_eflags(s, fl, 0xFFFFFFFFU)       # VM = 1: update_mode makes the CPL 3
     load_seg_real(s, SEG_CS, sel)
     load_seg_real(s, SEG_SS, v[1])
@@ -435,7 +444,7 @@ cdef void iret_to_v86(CPUState* s, uint32_t off, uint32_t sel, uint32_t fl) noex
     load_seg_real(s, SEG_FS, v[4])
     load_seg_real(s, SEG_GS, v[5])
     s.regs[ESP] = v[0]
-    s.eip = off & 0xFFFF
+    s.eip = off
 
 
 cdef void iret_task(CPUState* s) noexcept nogil:
@@ -532,6 +541,7 @@ cdef void interrupt_gate(CPUState* s, Desc* g, bint has_err, uint32_t err,
         if off > desc_limit(&cd):
             gp(s, ext)
         frame_write(s, &f, desc_base(&sd), desc_ar(&sd), top, 0)
+        set_accessed(s, &cd)
         commit_ss(s, nss, &sd, nesp)
         if v86:
             for sg in range(SEG_GS + 1):

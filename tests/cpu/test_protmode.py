@@ -11,10 +11,10 @@ import struct
 import pytest
 
 from tests.cpu.pmkit import (
-    CALL32, CODE0, CODE3, CODE_XR, DATA_RW, GDT, IDT, INT16, INT32, LDT, RESULT, SEL_CODE0,
+    CALL32, CODE0, CODE3, DATA_RW, GDT, INT16, INT32, LDT, RESULT, SEL_CODE0,
     SEL_CODE3, SEL_DATA0, SEL_DATA3, SEL_TSS0, SEL_TSS1, SEL_TSS2, STACK0, STACK3,
     STOP_HLT, STOP_TRIPLE, TASK_GATE, TRAP32, TSS0, TSS1, TSS2, TSS32, PMachine, far, gate,
-    seg, sysdesc, tss32)
+    seg, sysdesc, tss16, tss32)
 
 R = RESULT
 F_CF, F_IF, F_NT, F_VM = 0x1, 0x200, 0x4000, 0x20000
@@ -118,10 +118,7 @@ def test_call_gate_ring3_to_ring0_with_parameters_and_retf_back():
         retf 12
     """
     m.code(target, ring0)
-    ret_addr_holder = {}
-    pre = "push 0xA1\npush 0xB2\npush 0xC3\n"
-    after_call = m.code(CODE3, pre + far("call", 0x3B, 0))
-    ret_addr_holder["ret"] = after_call
+    after_call = m.code(CODE3, "push 0xA1\npush 0xB2\npush 0xC3\n" + far("call", 0x3B, 0))
     hlt_at = m.code(after_call, f"""
         mov dword ptr ss:[{R + 0x100:#x}], esp
         mov dword ptr ss:[{R + 0x104:#x}], eax
@@ -439,11 +436,35 @@ def test_jmp_to_busy_tss_is_gp():
     assert (v, e, fr[0]) == (EXC_GP, SEL_TSS0, CODE0)
 
 
+def test_task_switch_to_16bit_tss_and_back():
+    m = PMachine()
+    t2 = 0xB000                                    # IP is 16 bits in a 286 TSS
+    m.set_gdt(6, sysdesc(TSS1, 0x2B, 0x1))         # available 16-bit TSS
+    m.mem.load(TSS1, tss16(ip=t2, flags=0x0001, regs=dict(ax=0x1111, sp=0x6000),
+                           segs=dict(cs=SEL_CODE0, ss=SEL_DATA0, ds=SEL_DATA3 | 3,
+                                     es=SEL_DATA3 | 3)))
+    t2_jmp = m.code(t2, f"mov dword ptr [{R + 0x10:#x}], eax\n"
+                        f"mov dword ptr [{R + 0x14:#x}], esp\nmov ecx, fs\n"
+                        f"mov dword ptr [{R + 0x18:#x}], ecx\nmov eax, 0x12345678\n")
+    t2_after = m.code(t2_jmp, far("jmp", SEL_TSS0, 0))
+    after = m.code(CODE0, "mov eax, 0xCAFE\n" + far("jmp", SEL_TSS1, 0))
+    m.code(after, f"mov dword ptr [{R + 0x40:#x}], eax\nhlt")
+    m.start(CODE0)
+    run_to_hlt(m)
+    assert m.dword(R + 0x10) == 0xFFFF1111         # upper halves: all ones
+    assert m.dword(R + 0x14) == 0xFFFF6000
+    assert m.dword(R + 0x18) == 0                  # no FS in a 16-bit TSS
+    assert m.dword(R + 0x40) == 0xCAFE
+    assert m.word(TSS1 + 0x0E) == t2_after         # IP saved in the 16-bit layout
+    assert m.word(TSS1 + 0x12) == 0x5678           # AX
+    assert m.gdt_type(6) == 0x1
+
+
 # ---- virtual-8086 mode ---------------------------------------------------------------------
 V86_CS, V86_SS, V86_DS, V86_ES, V86_FS, V86_GS = 0x0800, 0x0900, 0x0500, 0x0600, 0x0A00, 0x0B00
 
 
-def enter_v86(m, eflags):
+def enter_v86(eflags):
     """Ring-0 code that IRETs into v8086 mode at V86_CS:0 with SP 0x800."""
     return "".join(f"push {v:#x}\n" for v in (V86_GS, V86_FS, V86_DS, V86_ES, V86_SS, 0x800,
                                                eflags, V86_CS, 0)) + "iretd\n"
@@ -465,7 +486,7 @@ def test_v86_int_to_ring0_and_back_then_gp():
                 "push ax\niret", bits=16)
     hlt_at = m.code(base + iret_target, "mov [0x14], cx\nmov [0x16], sp", bits=16)
     m.code(hlt_at, "hlt", bits=16)
-    m.code(CODE0, enter_v86(m, F_VM | 0x3000 | F_IF | 2))
+    m.code(CODE0, enter_v86(F_VM | 0x3000 | F_IF | 2))
     m.start(CODE0)
     run_to_hlt(m)
     frame = [m.dword(R + 0x100 + 4 * k) for k in range(9)]
@@ -486,22 +507,28 @@ def test_v86_int_to_ring0_and_back_then_gp():
     assert fr[3:] == [0x800, V86_SS, V86_ES, V86_DS, V86_FS, V86_GS]
 
 
-def test_v86_int_with_iopl0_is_gp_and_lar_is_ud():
+def test_v86_int_with_iopl0_is_gp_emulated_by_ring0_then_lar_is_ud():
     m = PMachine()
+    # a minimal v8086 monitor: #GP handler skips the 2-byte INT n and returns
+    mon = CODE0 + 0x400
+    m.set_idt(EXC_GP, gate(SEL_CODE0, mon, INT32))
+    m.code(mon, f"pop eax\nmov dword ptr ss:[{R + 0x100:#x}], eax\n"
+                f"mov eax, [esp]\nmov dword ptr ss:[{R + 0x104:#x}], eax\n"
+                f"mov eax, [esp + 8]\nmov dword ptr ss:[{R + 0x108:#x}], eax\n"
+                "add dword ptr [esp], 2\nmov ebx, 0x99\niretd")
     base = V86_CS << 4
-    m.code(base, "int 0x30", bits=16)
-    m.code(CODE0, enter_v86(m, F_VM | 2))
+    after = m.code(base, "int 0x30\nmov [0x20], bx", bits=16)
+    m.code(after, "lar ax, bx", bits=16)
+    m.code(CODE0, enter_v86(F_VM | 2))
     m.start(CODE0)
     run_to_hlt(m)
-    v, e, fr = m.caught()
-    assert (v, e, fr[0], fr[1]) == (EXC_GP, 0, 0, V86_CS)
-    m = PMachine()
-    m.code(base, "lar ax, bx", bits=16)
-    m.code(CODE0, enter_v86(m, F_VM | 0x3000 | 2))
-    m.start(CODE0)
-    run_to_hlt(m)
-    v, _, fr = m.caught()
-    assert (v, fr[0], fr[1]) == (EXC_UD, 0, V86_CS)
+    assert m.dword(R + 0x100) == 0                 # #GP(0) for INT n at IOPL 0
+    assert m.dword(R + 0x104) == 0                 # at the INT instruction
+    assert m.dword(R + 0x108) & F_VM
+    assert m.word((V86_DS << 4) + 0x20) == 0x99    # IRETD went back to v8086 mode
+    v, _, fr = m.caught()                          # LAR: #UD in v8086 mode
+    assert (v, fr[0], fr[1]) == (EXC_UD, after - base, V86_CS)
+    assert fr[2] & F_VM
 
 
 # ---- I/O permission bitmap -----------------------------------------------------------------
