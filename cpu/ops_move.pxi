@@ -77,6 +77,8 @@ cdef void op_mov_Sw_Ew(CPUState* s, Insn* i) noexcept nogil:
     if i.reg > 5 or i.reg == SEG_CS:
         ud(s)
     load_seg(s, i.reg, rm_read(s, i, 2))
+    if i.reg == SEG_SS:
+        ss_shadow(s)
 
 
 cdef void op_lea(CPUState* s, Insn* i) noexcept nogil:
@@ -154,6 +156,8 @@ cdef void op_pop_sreg(CPUState* s, Insn* i) noexcept nogil:
     cdef uint32_t v = stack_read(s, 0, i.osize)
     load_seg(s, sg, v & 0xFFFF)
     set_sp(s, s.regs[ESP] + i.osize)
+    if sg == SEG_SS:
+        ss_shadow(s)
 
 
 cdef void op_pusha(CPUState* s, Insn* i) noexcept nogil:
@@ -220,7 +224,7 @@ cdef void op_popf(CPUState* s, Insn* i) noexcept nogil:
     if i.osize == 2:
         mask &= 0xFFFF
     set_sp(s, s.regs[ESP] + i.osize)
-    write_eflags(s, v, mask | F_RF)
+    write_eflags(s, v & ~(<uint32_t>F_RF), mask | F_RF)     # POPF clears RF
 
 
 cdef void op_sahf(CPUState* s, Insn* i) noexcept nogil:

@@ -73,10 +73,12 @@ cdef void load_seg(CPUState* s, int sg, uint32_t sel) noexcept nogil:
         load_seg_prot(s, sg, <uint16_t>sel)
     else:
         load_seg_real(s, sg, sel)
-    if sg == SEG_SS:
-        # MOV SS / POP SS: no interrupt or trap before the next instruction completes
-        s.inhibit_until = s.icount + 2
-        s.stop_at = 0
+
+
+cdef void ss_shadow(CPUState* s) noexcept nogil:
+    """MOV SS / POP SS (not LSS): no interrupt or trap until the next instruction completes."""
+    s.inhibit_until = s.icount + 2
+    s.stop_at = 0
 
 
 cdef void set_seg_cache(CPUState* s, int sg, uint16_t sel, uint32_t base, uint32_t limit,
