@@ -43,6 +43,25 @@ SEG_NAMES = ("es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr")
 REG_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
 
 
+class PageFault(Exception):
+    """A translation that would raise #PF: the faulting address (what CR2 would get)
+    and the error code (P W U RSVD I bits, Intel SDM vol. 3A, 4.7)."""
+
+    def __init__(self, cr2, error_code):
+        super().__init__("#PF at %#010x, error code %#x" % (cr2, error_code))
+        self.cr2 = cr2
+        self.error_code = error_code
+
+
+cdef bint try_translate(CPUState* s, uint32_t lin, int acc, bint user,
+                        uint64_t* pa) noexcept nogil:
+    """translate() outside the run loop: its #PF longjmps back here (returns 0)."""
+    if setjmp(s.jb):
+        return 0
+    pa[0] = translate(s, lin, acc, user)
+    return 1
+
+
 cdef uint32_t _port_in(void* ctx, uint16_t port, int size) noexcept nogil:
     with gil:
         return (<CPU>ctx)._port_in(port, size)
@@ -218,6 +237,11 @@ cdef class CPU:
     def halted(self):
         return bool(self.s.halted)
 
+    @halted.setter
+    def halted(self, bint v):
+        """False resumes a CPU stopped by HLT at the current EIP (debugger, tests)."""
+        self.s.halted = v
+
     @property
     def interrupts_enabled(self):
         return bool(self.s.flags & F_IF)
@@ -324,6 +348,24 @@ cdef class CPU:
             r["cr0"], r["cr2"], r["cr3"], r["cr4"], r["efer"]))
         lines.append("instructions=%d" % r["icount"])
         return "\n".join(lines)
+
+    def translate(self, uint32_t lin, int access, bint user):
+        """Physical address of linear address lin for a read (access 0), write (1) or
+        instruction fetch (2) at user (CPL 3) or supervisor privilege.
+
+        Walks the page tables exactly as that access would: sets accessed/dirty bits,
+        fills the TLB, applies A20M. Raises PageFault instead of #PF; CR2 is left as
+        it was (the fault address is in the exception)."""
+        cdef CPUState* s = self.s
+        cdef uint64_t pa = 0
+        cdef uint32_t cr2 = s.cr2
+        if not 0 <= access <= 2:
+            raise ValueError("access must be 0 (read), 1 (write) or 2 (fetch)")
+        if try_translate(s, lin, access, user, &pa):
+            return pa
+        fault_addr = s.cr2
+        s.cr2 = cr2
+        raise PageFault(fault_addr, s.exc_err)
 
     def read_virt(self, name, uint32_t off, int size):
         """Read memory through segmentation and paging without faulting (debugger)."""

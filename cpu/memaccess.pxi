@@ -91,13 +91,26 @@ cdef void tlb_flush(CPUState* s, bint keep_global) noexcept nogil:
     for k in range(TLB_SIZE):
         if not (keep_global and s.tlb[k].glob):
             s.tlb[k].tag = TLB_INVALID
-    s.a20_cached = s.a20_mask != 0xFFFFFFFFU
+    if not keep_global:
+        s.tlb_large = 0
 
 
 cdef void tlb_flush_page(CPUState* s, uint32_t lin) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
-    if e.tag == (lin >> 12):
+    """INVLPG: drop the translation of lin's page, global or not.
+
+    A large page is cached as 4 KiB pieces, and INVLPG must drop all of it (SDM
+    4.10.4.1). When any piece of a large page may be cached, every entry of the
+    aligned 4 MiB region goes, which covers a 2 MiB page as well (invalidating more
+    than needed is allowed)."""
+    cdef uint32_t page = lin >> 12
+    cdef TLBEntry* e = &s.tlb[page & TLB_MASK]
+    cdef int k
+    if e.tag == page:
         e.tag = TLB_INVALID
+    if s.tlb_large:
+        for k in range(TLB_SIZE):
+            if (s.tlb[k].tag >> 10) == (page >> 10):
+                s.tlb[k].tag = TLB_INVALID
 
 
 cdef void update_perms(CPUState* s) noexcept nogil:
@@ -121,18 +134,19 @@ cdef void update_perms(CPUState* s) noexcept nogil:
 cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept nogil:
     """Physical address of lin for a read (acc 0), write (1) or fetch (2).
 
-    Raises #PF; fills the TLB entry when the page has host memory."""
+    Raises #PF; fills the TLB entry when the page has host memory. A20M masks
+    physical address bit 20 only (PAE addresses above 4 GiB keep their high bits)."""
     cdef uint8_t perm = P_ALL
-    cdef uint8_t glob = 0
+    cdef uint8_t walk = 0
     cdef uint64_t pa
     cdef uint32_t page
     cdef TLBEntry* e
     cdef uint8_t f
     if s.paging:
-        pa = page_walk(s, lin, acc, user, &perm, &glob)
+        pa = page_walk(s, lin, acc, user, &perm, &walk)
     else:
         pa = lin & 0xFFFFF000U
-    pa &= s.a20_mask
+    pa &= 0xFFFFFFFF00000000ULL | s.a20_mask
     pa |= lin & 0xFFF
     if pa >> 32:
         return pa
@@ -147,7 +161,9 @@ cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept 
     e.ppage = page
     e.host = s.mem.page_host[page]
     e.perm = perm
-    e.glob = glob
+    e.glob = (walk & WALK_GLOBAL) != 0
+    if walk & WALK_LARGE:
+        s.tlb_large = 1
     return pa
 
 
