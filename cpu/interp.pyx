@@ -10,7 +10,7 @@ from libc.stdint cimport (uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t
                           int32_t, int64_t)
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
-from libc.setjmp cimport setjmp, longjmp
+from libc.setjmp cimport setjmp, longjmp, jmp_buf
 from cpu.state cimport *
 from emu.memory cimport Memory, PhysMem, PG_ROM, PG_MMIO, PG_CODE, NPAGES
 
@@ -55,7 +55,7 @@ class PageFault(Exception):
 
 cdef bint try_translate(CPUState* s, uint32_t lin, int acc, bint user,
                         uint64_t* pa) noexcept nogil:
-    """translate() outside the run loop: its #PF longjmps back here (returns 0)."""
+    """translate() outside an instruction: its #PF longjmps back here (returns 0)."""
     if setjmp(s.jb):
         return 0
     pa[0] = translate(s, lin, acc, user)
@@ -358,14 +358,23 @@ cdef class CPU:
         it was (the fault address is in the exception)."""
         cdef CPUState* s = self.s
         cdef uint64_t pa = 0
-        cdef uint32_t cr2 = s.cr2
+        cdef bint ok
+        # a device or debugger callback may call this in the middle of cpu_run: keep
+        # the run loop's jump target and fault record intact
+        cdef jmp_buf saved_jb
+        cdef uint32_t cr2 = s.cr2, exc_err = s.exc_err
+        cdef int exc_vec = s.exc_vec
+        cdef uint8_t exc_has_err = s.exc_has_err
         if not 0 <= access <= 2:
             raise ValueError("access must be 0 (read), 1 (write) or 2 (fetch)")
-        if try_translate(s, lin, access, user, &pa):
-            return pa
-        fault_addr = s.cr2
-        s.cr2 = cr2
-        raise PageFault(fault_addr, s.exc_err)
+        memcpy(&saved_jb, &s.jb, sizeof(jmp_buf))
+        ok = try_translate(s, lin, access, user, &pa)
+        memcpy(&s.jb, &saved_jb, sizeof(jmp_buf))
+        fault = (s.cr2, s.exc_err)
+        s.cr2, s.exc_vec, s.exc_err, s.exc_has_err = cr2, exc_vec, exc_err, exc_has_err
+        if not ok:
+            raise PageFault(*fault)
+        return pa
 
     def read_virt(self, name, uint32_t off, int size):
         """Read memory through segmentation and paging without faulting (debugger)."""

@@ -167,10 +167,6 @@ cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept 
     return pa
 
 
-cdef inline bint access_user(CPUState* s) noexcept nogil:
-    return s.cpl == 3
-
-
 cdef void check_align(CPUState* s, uint32_t lin, int size) noexcept nogil:
     if (s.cpl == 3 and (lin & (size - 1)) and (s.cr0 & CR0_AM) and (s.flags & F_AC)):
         raise_exc(s, EXC_AC, 0, 1)

@@ -498,3 +498,30 @@ def test_self_modifying_code_through_alias():
     assert cpu.run(1000) == STOP_HLT
     # first pass adds 1, the second adds the patched immediate; then INC EBX
     assert cpu.get_reg("ebx") == 1 + 5 + 1
+
+
+def test_translate_from_a_device_callback_keeps_the_run_loop_intact():
+    """A device (or debugger) callback may translate in the middle of cpu_run; a #PF
+    raised later by the program must still reach the run loop. There is no IDT, so
+    the program's fault shows as CR2 and no HLT."""
+    mem, cpu, t = program_machine()
+    unmapped = 0x70000000
+
+    class Io:
+        faults = []
+
+        def port_read(self, port, size):
+            return 0
+
+        def port_write(self, port, value, size):
+            try:
+                cpu.translate(unmapped + 4, READ, False)
+            except PageFault as e:
+                self.faults.append((e.cr2, e.error_code))
+
+    cpu.io = Io()
+    mem.load(CODE, asm(f"out 0x80, al; mov eax, [{unmapped:#x}]; hlt", CODE))
+    cpu.eip = CODE
+    assert cpu.run(100) != STOP_HLT
+    assert Io.faults == [(unmapped + 4, 0)]
+    assert cpu.get_cr(2) == unmapped
