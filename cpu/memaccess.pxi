@@ -44,6 +44,8 @@ cdef inline uint32_t seg_check(CPUState* s, int sg, uint32_t off, int size,
 # Physical access
 
 cdef uint32_t phys_read(CPUState* s, uint64_t pa, int size) noexcept nogil:
+    """size 1-4. Devices only see 1, 2 or 4 byte accesses: the 3-byte pieces of a
+    page-crossing access are split into bytes."""
     cdef PhysMem* m = s.mem
     cdef uint8_t* h
     cdef uint32_t v = 0
@@ -55,7 +57,8 @@ cdef uint32_t phys_read(CPUState* s, uint64_t pa, int size) noexcept nogil:
         if h:
             memcpy(&v, h + (pa & 0xFFF), size)
             return v
-        return m.mmio_read(m.mmio_ctx, <uint32_t>pa, size)
+        if size != 3:
+            return m.mmio_read(m.mmio_ctx, <uint32_t>pa, size)
     for k in range(size):
         v |= phys_read(s, pa + k, 1) << (8 * k)
     return v
@@ -68,7 +71,7 @@ cdef void phys_write(CPUState* s, uint64_t pa, uint32_t v, int size) noexcept no
     cdef int k
     if pa >> 32:
         return
-    if ((pa & 0xFFF) + size) > 0x1000:
+    if ((pa & 0xFFF) + size) > 0x1000 or (size == 3 and (m.page_flags[page] & PG_MMIO)):
         for k in range(size):
             phys_write(s, pa + k, (v >> (8 * k)) & 0xFF, 1)
         return

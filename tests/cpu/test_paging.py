@@ -525,3 +525,28 @@ def test_translate_from_a_device_callback_keeps_the_run_loop_intact():
     assert cpu.run(100) != STOP_HLT
     assert Io.faults == [(unmapped + 4, 0)]
     assert cpu.get_cr(2) == unmapped
+
+
+def test_access_crossing_into_mmio_is_split_for_the_device():
+    """Devices see 1, 2 or 4 byte accesses: the 3-byte MMIO part of a dword that
+    crosses from RAM into an MMIO page arrives as single bytes."""
+    mem, cpu, t = machine()
+    cpu.set_cr(0, CR0_PE | CR0_ET)
+
+    class Dev:
+        log = []
+
+        def mmio_read(self, addr, size):
+            self.log.append(("r", addr, size))
+            return 0xA0 + (addr & 0xF)
+
+        def mmio_write(self, addr, value, size):
+            self.log.append(("w", addr, value, size))
+
+    mmio = 16 << 20                            # just above RAM
+    mem.map_mmio(mmio, 0x1000, Dev())
+    mem.load(mmio - 1, b"\x11")
+    run(cpu, mem, f"mov dword ptr [{mmio - 1:#x}], 0x44332211; mov eax, [{mmio - 1:#x}]; hlt")
+    assert Dev.log == [("w", mmio, 0x22, 1), ("w", mmio + 1, 0x33, 1), ("w", mmio + 2, 0x44, 1),
+                       ("r", mmio, 1), ("r", mmio + 1, 1), ("r", mmio + 2, 1)]
+    assert cpu.get_reg("eax") == 0xA2A1A011
