@@ -10,7 +10,7 @@ from libc.stdint cimport (uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t
                           int32_t, int64_t)
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
-from libc.setjmp cimport setjmp, longjmp
+from libc.setjmp cimport setjmp, longjmp, jmp_buf
 from cpu.state cimport *
 from emu.memory cimport Memory, PhysMem, PG_ROM, PG_MMIO, PG_CODE, NPAGES
 
@@ -43,6 +43,25 @@ STOP_NAMES = {STOP_SLICE: "slice", STOP_HLT: "hlt", STOP_TRIPLE: "triple-fault",
               STOP_REQUEST: "stop-request"}
 SEG_NAMES = ("es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr")
 REG_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
+
+
+class PageFault(Exception):
+    """A translation that would raise #PF: the faulting address (what CR2 would get)
+    and the error code (P W U RSVD I bits, Intel SDM vol. 3A, 4.7)."""
+
+    def __init__(self, cr2, error_code):
+        super().__init__("#PF at %#010x, error code %#x" % (cr2, error_code))
+        self.cr2 = cr2
+        self.error_code = error_code
+
+
+cdef bint try_translate(CPUState* s, uint32_t lin, int acc, bint user,
+                        uint64_t* pa) noexcept nogil:
+    """translate() outside an instruction: its #PF longjmps back here (returns 0)."""
+    if setjmp(s.jb):
+        return 0
+    pa[0] = translate(s, lin, acc, user)
+    return 1
 
 
 cdef uint32_t _port_in(void* ctx, uint16_t port, int size) noexcept nogil:
@@ -222,6 +241,7 @@ cdef class CPU:
 
     @halted.setter
     def halted(self, bint v):
+        """False resumes a CPU stopped by HLT at the current EIP (debugger, tests)."""
         self.s.halted = v
 
     @property
@@ -330,6 +350,33 @@ cdef class CPU:
             r["cr0"], r["cr2"], r["cr3"], r["cr4"], r["efer"]))
         lines.append("instructions=%d" % r["icount"])
         return "\n".join(lines)
+
+    def translate(self, uint32_t lin, int access, bint user):
+        """Physical address of linear address lin for a read (access 0), write (1) or
+        instruction fetch (2) at user (CPL 3) or supervisor privilege.
+
+        Walks the page tables exactly as that access would: sets accessed/dirty bits,
+        fills the TLB, applies A20M. Raises PageFault instead of #PF; CR2 is left as
+        it was (the fault address is in the exception)."""
+        cdef CPUState* s = self.s
+        cdef uint64_t pa = 0
+        cdef bint ok
+        # a device or debugger callback may call this in the middle of cpu_run: keep
+        # the run loop's jump target and fault record intact
+        cdef jmp_buf saved_jb
+        cdef uint32_t cr2 = s.cr2, exc_err = s.exc_err
+        cdef int exc_vec = s.exc_vec
+        cdef uint8_t exc_has_err = s.exc_has_err
+        if not 0 <= access <= 2:
+            raise ValueError("access must be 0 (read), 1 (write) or 2 (fetch)")
+        memcpy(&saved_jb, &s.jb, sizeof(jmp_buf))
+        ok = try_translate(s, lin, access, user, &pa)
+        memcpy(&s.jb, &saved_jb, sizeof(jmp_buf))
+        fault = (s.cr2, s.exc_err)
+        s.cr2, s.exc_vec, s.exc_err, s.exc_has_err = cr2, exc_vec, exc_err, exc_has_err
+        if not ok:
+            raise PageFault(*fault)
+        return pa
 
     def read_virt(self, name, uint32_t off, int size):
         """Read memory through segmentation and paging without faulting (debugger)."""

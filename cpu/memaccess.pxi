@@ -44,6 +44,8 @@ cdef inline uint32_t seg_check(CPUState* s, int sg, uint32_t off, int size,
 # Physical access
 
 cdef uint32_t phys_read(CPUState* s, uint64_t pa, int size) noexcept nogil:
+    """size 1-4. Devices only see 1, 2 or 4 byte accesses: the 3-byte pieces of a
+    page-crossing access are split into bytes."""
     cdef PhysMem* m = s.mem
     cdef uint8_t* h
     cdef uint32_t v = 0
@@ -55,7 +57,8 @@ cdef uint32_t phys_read(CPUState* s, uint64_t pa, int size) noexcept nogil:
         if h:
             memcpy(&v, h + (pa & 0xFFF), size)
             return v
-        return m.mmio_read(m.mmio_ctx, <uint32_t>pa, size)
+        if size != 3:
+            return m.mmio_read(m.mmio_ctx, <uint32_t>pa, size)
     for k in range(size):
         v |= phys_read(s, pa + k, 1) << (8 * k)
     return v
@@ -68,7 +71,7 @@ cdef void phys_write(CPUState* s, uint64_t pa, uint32_t v, int size) noexcept no
     cdef int k
     if pa >> 32:
         return
-    if ((pa & 0xFFF) + size) > 0x1000:
+    if ((pa & 0xFFF) + size) > 0x1000 or (size == 3 and (m.page_flags[page] & PG_MMIO)):
         for k in range(size):
             phys_write(s, pa + k, (v >> (8 * k)) & 0xFF, 1)
         return
@@ -91,13 +94,26 @@ cdef void tlb_flush(CPUState* s, bint keep_global) noexcept nogil:
     for k in range(TLB_SIZE):
         if not (keep_global and s.tlb[k].glob):
             s.tlb[k].tag = TLB_INVALID
-    s.a20_cached = s.a20_mask != 0xFFFFFFFFU
+    if not keep_global:
+        s.tlb_large = 0
 
 
 cdef void tlb_flush_page(CPUState* s, uint32_t lin) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
-    if e.tag == (lin >> 12):
+    """INVLPG: drop the translation of lin's page, global or not.
+
+    A large page is cached as 4 KiB pieces, and INVLPG must drop all of it (SDM
+    4.10.4.1). When any piece of a large page may be cached, every entry of the
+    aligned 4 MiB region goes, which covers a 2 MiB page as well (invalidating more
+    than needed is allowed)."""
+    cdef uint32_t page = lin >> 12
+    cdef TLBEntry* e = &s.tlb[page & TLB_MASK]
+    cdef int k
+    if e.tag == page:
         e.tag = TLB_INVALID
+    if s.tlb_large:
+        for k in range(TLB_SIZE):
+            if (s.tlb[k].tag >> 10) == (page >> 10):
+                s.tlb[k].tag = TLB_INVALID
 
 
 cdef void update_perms(CPUState* s) noexcept nogil:
@@ -121,18 +137,19 @@ cdef void update_perms(CPUState* s) noexcept nogil:
 cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept nogil:
     """Physical address of lin for a read (acc 0), write (1) or fetch (2).
 
-    Raises #PF; fills the TLB entry when the page has host memory."""
+    Raises #PF; fills the TLB entry when the page has host memory. A20M masks
+    physical address bit 20 only (PAE addresses above 4 GiB keep their high bits)."""
     cdef uint8_t perm = P_ALL
-    cdef uint8_t glob = 0
+    cdef uint8_t walk = 0
     cdef uint64_t pa
     cdef uint32_t page
     cdef TLBEntry* e
     cdef uint8_t f
     if s.paging:
-        pa = page_walk(s, lin, acc, user, &perm, &glob)
+        pa = page_walk(s, lin, acc, user, &perm, &walk)
     else:
         pa = lin & 0xFFFFF000U
-    pa &= s.a20_mask
+    pa &= 0xFFFFFFFF00000000ULL | s.a20_mask
     pa |= lin & 0xFFF
     if pa >> 32:
         return pa
@@ -147,12 +164,10 @@ cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept 
     e.ppage = page
     e.host = s.mem.page_host[page]
     e.perm = perm
-    e.glob = glob
+    e.glob = (walk & WALK_GLOBAL) != 0
+    if walk & WALK_LARGE:
+        s.tlb_large = 1
     return pa
-
-
-cdef inline bint access_user(CPUState* s) noexcept nogil:
-    return s.cpl == 3
 
 
 cdef void check_align(CPUState* s, uint32_t lin, int size) noexcept nogil:

@@ -239,6 +239,7 @@ ctypedef struct CPUState:
     uint8_t a20_cached        # TLB entries were filled with this A20 state
 
     TLBEntry tlb[TLB_SIZE]
+    uint8_t tlb_large         # some entry maps part of a 4 MiB / 2 MiB page (INVLPG)
     uint8_t perm_r            # P_* bit that allows a read at the current CPL
     uint8_t perm_w
     uint8_t perm_x
