@@ -20,6 +20,7 @@ cdef enum:
     A_GROUP = 1 << 5          # handler chosen by ModRM.reg
     A_LOCK = 1 << 6           # LOCK allowed (with a memory operand)
     A_IMM_TEST_ONLY = 1 << 7  # F6/F7: the immediate exists only for /0 and /1 (TEST)
+    A_MODRM_REG = 1 << 8      # MOV CR/DR: ModRM always names a register, whatever mod says
 
 cdef uint16_t op_attr[512]
 cdef handler_t op_fn[512]
@@ -176,7 +177,12 @@ cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
     i.op = op
     i.amask = 0xFFFFFFFFU if i.asize == 4 else 0xFFFF
     attr = op_attr[op]
-    if attr & A_MODRM:
+    if attr & A_MODRM_REG:
+        b = fetch_byte(s, f)
+        i.mod = 3
+        i.reg = (b >> 3) & 7
+        i.rm = b & 7
+    elif attr & A_MODRM:
         decode_modrm(s, f, i)
     kind = (attr & A_IMM_MASK) >> A_IMM_SHIFT
     if (attr & A_IMM_TEST_ONLY) and i.reg > 1:
@@ -292,10 +298,11 @@ cdef void code_written(CPUState* s, uint32_t pa, int size) noexcept nogil:
         hit |= s.code_chunks[page] & ((<uint64_t>1) << c)
     if not hit:
         return
-    # an instruction may start up to 14 bytes before the chunk it reaches into
-    if c0 > 0:
-        c0 -= 1
-    invalidate_range(s, (page << 12) | (c0 << 6), (page << 12) | ((c1 << 6) + 63))
+    # An instruction may start up to 14 bytes before the chunk it reaches into, so the
+    # chunk before is invalidated too; its bit stays, since an instruction from two
+    # chunks back can still reach into it.
+    invalidate_range(s, (page << 12) | ((c0 - 1 if c0 else 0) << 6),
+                     (page << 12) | ((c1 << 6) + 63))
     for c in range(c0, c1 + 1):
         s.code_chunks[page] &= ~((<uint64_t>1) << c)
 

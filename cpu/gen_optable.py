@@ -34,7 +34,7 @@ def generate():
              "", "cdef void init_optable() noexcept nogil:"]
     for code in sorted(TABLE):
         o = TABLE[code]
-        attr = ["A_MODRM"] if o.modrm else []
+        attr = ["A_MODRM_REG"] if o.modrm_reg else ["A_MODRM"] if o.modrm else []
         attr.append(f"({IMM[o.imm]} << A_IMM_SHIFT)")
         if o.group is not None:
             attr.append("A_GROUP")

@@ -182,7 +182,7 @@ cdef class CPU:
         memset(s.mtrr_fixed, 0, sizeof(s.mtrr_fixed))
         memset(s.mtrr_var, 0, sizeof(s.mtrr_var))
         s.sysenter_cs = s.sysenter_esp = s.sysenter_eip = 0
-        s.tsc_offset = 0
+        s.tsc_offset = <uint64_t>0 - s.icount     # the TSC restarts from 0
         s.halted = 0
         s.nmi_blocked = 0
         s.tf_trap = 0

@@ -19,15 +19,17 @@ class Op:
     imm: str | None = None
     lock: bool | frozenset = False
     imm_test_only: bool = False         # group F6/F7: only /0 and /1 (TEST) have the imm
+    modrm_reg: bool = False             # ModRM.mod is ignored: always a register (MOV CR/DR)
     doc: str = ""
 
 
 TABLE: dict[int, Op] = {}
 
 
-def op(code, handler, doc="", modrm=False, imm=None, lock=False):
+def op(code, handler, doc="", modrm=False, imm=None, lock=False, modrm_reg=False):
     assert code not in TABLE, hex(code)
-    TABLE[code] = Op(handler=handler, modrm=modrm, imm=imm, lock=lock, doc=doc)
+    TABLE[code] = Op(handler=handler, modrm=modrm or modrm_reg, imm=imm, lock=lock, doc=doc,
+                     modrm_reg=modrm_reg)
 
 
 def grp(code, handlers, doc="", imm=None, lock=(), imm_test_only=False):
@@ -201,10 +203,10 @@ op(0x109, "wbinvd")
 op(0x10B, "ud", "UD2")
 for k in range(0x118, 0x120):
     op(k, "nop_Ev", "PREFETCHh (0F 18) and hint NOPs (0F 19-1F)", modrm=True)
-op(0x120, "mov_Rd_Cd", modrm=True)
-op(0x121, "mov_Rd_Dd", modrm=True)
-op(0x122, "mov_Cd_Rd", modrm=True)
-op(0x123, "mov_Dd_Rd", modrm=True)
+op(0x120, "mov_Rd_Cd", modrm_reg=True)
+op(0x121, "mov_Rd_Dd", modrm_reg=True)
+op(0x122, "mov_Cd_Rd", modrm_reg=True)
+op(0x123, "mov_Dd_Rd", modrm_reg=True)
 op(0x130, "wrmsr")
 op(0x131, "rdtsc")
 op(0x132, "rdmsr")

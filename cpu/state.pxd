@@ -236,7 +236,6 @@ ctypedef struct CPUState:
     uint8_t pae
     uint8_t nxe               # EFER.NXE with PAE: honour XD bits
     uint32_t a20_mask
-    uint8_t a20_cached        # TLB entries were filled with this A20 state
 
     TLBEntry tlb[TLB_SIZE]
     uint8_t tlb_large         # some entry maps part of a 4 MiB / 2 MiB page (INVLPG)

@@ -99,3 +99,39 @@ def test_a20_gate_wraps_at_1mib():
     cpu.set_a20(True)
     assert run_at(cpu, mem, src) == STOP_HLT
     assert cpu.get_reg("eax") & 0xFF == 0x22
+
+
+def _run_bytes(code_at):
+    """Load {address: bytes} and run real-mode code from 0000:1000 until HLT."""
+    mem, cpu, _ = machine()
+    for addr, code in code_at.items():
+        mem.load(addr, code)
+    cpu.load_seg_real("cs", 0)
+    for sg in ("ds", "es", "ss"):
+        cpu.load_seg_real(sg, 0)
+    cpu.set_reg("esp", 0x8000)
+    cpu.eip = 0x1000
+    assert cpu.run(10_000) == STOP_HLT
+    return cpu
+
+
+def test_mov_from_cr_ignores_modrm_mod():
+    # 0F 20 06 is MOV ESI, CR0 (mod bits ignored), not a memory form with disp16
+    cpu = _run_bytes({0x1000: bytes.fromhex("0f2006" "4040" "f4")})
+    assert cpu.get_reg("eax") & 0xFFFF == 2
+
+
+def test_write_keeps_code_marks_of_instructions_reaching_into_the_previous_chunk():
+    # mov ebx, imm32 at 0x103C spans the 64-byte chunks 0x1000 and 0x1040. A write to
+    # chunk 0x1080 must not forget that chunk 0x1040 holds its bytes: the later patch
+    # at 0x1040 has to take effect.
+    cpu = _run_bytes({
+        0x1000: bytes.fromhex("31c9" "e98b00"),               # xor cx,cx; jmp 0x1090
+        0x1090: bytes.fromhex("ebaa"),                        # jmp 0x103c
+        0x103C: bytes.fromhex("66bb22222222" "e97b00"),       # mov ebx,..; jmp 0x10c0
+        0x10C0: bytes.fromhex("41" "83f902" "740d"            # inc cx; cmp cx,2; je done
+                              "c6069010eb"                    # mov byte [0x1090], 0xEB
+                              "c606401033"                    # mov byte [0x1040], 0x33
+                              "e969ff" "f4"),                 # jmp 0x103c; done: hlt
+    })
+    assert cpu.get_reg("ebx") == 0x22332222
