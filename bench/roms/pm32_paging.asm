@@ -1,5 +1,5 @@
 ; The same workload with paging on: 4 KiB pages identity-mapping the first 16 MiB.
-; The WALK block touches 2048 pages, twice the TLB, so translations keep missing.
+; The WALK block cycles through 2048 pages, so translations keep missing the TLB.
 .include "layout.inc"
 .include "pm_boot.inc"
 
