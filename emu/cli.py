@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
+from emu.portbus import PortConflict
 
 PROG = "pyx86"
 
@@ -171,7 +172,7 @@ def _build_machine(args, stdout, log, files):
                        post_port=args.post_port, reboot=not args.no_reboot, log=log)
     except MemoryError:
         raise UsageError("cannot allocate %d MiB of guest RAM" % args.memory) from None
-    except ValueError as e:               # two devices on one port
+    except PortConflict as e:
         raise UsageError(str(e)) from None
 
 
@@ -188,56 +189,67 @@ def run_command(args, stdout=None, stderr=None):
         stderr.flush()
 
     files = []
-    machine = None
-    report = RunReport(EXIT_INTERNAL)
-    start = time.perf_counter()
     try:
-        try:
-            machine = _build_machine(args, stdout, say, files)
-        except (UsageError, RomError) as e:
-            say("error: %s" % e)
-            report.status = EXIT_USAGE
-            return report
-        start = time.perf_counter()
-        outcome = machine.run(args.max_instructions)
-        report.message = outcome.message
-        if outcome.stop is Stop.DEBUG_EXIT:
-            report.status = ((outcome.value << 1) | 1) & 0xFF
-        else:
-            report.status = _STOP_STATUS[outcome.stop]
-            if outcome.stop is not Stop.POWER_OFF:
-                say(outcome.message)
-                stderr.write(machine.cpu.dump() + "\n")
-    except KeyboardInterrupt:
-        report.status = EXIT_INTERRUPTED
-        report.message = "interrupted"
-        say(report.message)
-        if machine is not None:
-            stderr.write(machine.cpu.dump() + "\n")
-    except Exception as e:                # a bug in the emulator, never the guest's fault
-        report.status = EXIT_INTERNAL
-        report.message = "internal error: %s: %s" % (type(e).__name__, e)
-        say(report.message)
-        if os.environ.get("PYX86_DEBUG", "0") not in ("", "0"):
-            traceback.print_exc(file=stderr)
-        if machine is not None:
-            stderr.write(machine.cpu.dump() + "\n")
+        machine = _build_machine(args, stdout, say, files)
+    except (UsageError, RomError) as e:
+        _close(files)
+        say("error: %s" % e)
+        return RunReport(EXIT_USAGE, message=str(e))
+    except Exception as e:
+        _close(files)
+        return _internal_error(e, None, say, stderr)
+    try:
+        report = _execute(machine, args, say, stderr)
     finally:
-        report.seconds = time.perf_counter() - start
-        if machine is not None:
-            report.instructions = machine.cpu.icount
-        for f in files:
-            try:
-                f.close()
-            except OSError:
-                pass
+        _close(files)
         stdout.flush()
-    if args.stats and machine is not None:
+    if args.stats:
         mips = report.instructions / report.seconds / 1e6 if report.seconds > 0 else 0.0
         resets = ", %d resets" % machine.resets if machine.resets else ""
         say("%d instructions in %.3f s = %.2f MIPS%s"
             % (report.instructions, report.seconds, mips, resets))
     return report
+
+
+def _execute(machine, args, say, stderr):
+    """Run the machine; every way the run can end becomes a status and a message."""
+    start = time.perf_counter()
+    try:
+        outcome = machine.run(args.max_instructions)
+        if outcome.stop is Stop.DEBUG_EXIT:
+            report = RunReport(((outcome.value << 1) | 1) & 0xFF, message=outcome.message)
+        else:
+            report = RunReport(_STOP_STATUS[outcome.stop], message=outcome.message)
+            if outcome.stop is not Stop.POWER_OFF:
+                say(outcome.message)
+                stderr.write(machine.cpu.dump() + "\n")
+    except KeyboardInterrupt:
+        report = RunReport(EXIT_INTERRUPTED, message="interrupted")
+        say(report.message)
+        stderr.write(machine.cpu.dump() + "\n")
+    except Exception as e:                # a bug in the emulator, never the guest's fault
+        report = _internal_error(e, machine, say, stderr)
+    report.seconds = time.perf_counter() - start
+    report.instructions = machine.cpu.icount
+    return report
+
+
+def _internal_error(e, machine, say, stderr):
+    report = RunReport(EXIT_INTERNAL, message="internal error: %s: %s" % (type(e).__name__, e))
+    say(report.message)
+    if os.environ.get("PYX86_DEBUG", "0") not in ("", "0"):
+        traceback.print_exception(e, file=stderr)
+    if machine is not None:
+        stderr.write(machine.cpu.dump() + "\n")
+    return report
+
+
+def _close(files):
+    for f in files:
+        try:
+            f.close()
+        except OSError:
+            pass
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """`pyx86 run` end to end: tiny ROMs through the real command line (python -m emu)."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,11 +65,6 @@ def test_debugcon_none_leaves_port_unclaimed(run_rom):
     assert p.returncode == 0xFF
 
 
-def test_debugcon_read_gives_e9(run_rom):
-    p = run_rom(rom16("in al, 0xe9\nout 0xf4, al\n"))
-    assert p.returncode == ((0xE9 << 1) | 1) & 0xFF
-
-
 def test_post_codes_logged(run_rom, tmp_path):
     log = tmp_path / "post.log"
     p = run_rom(rom16(outs(0x80, b"\x01\x02\xab\x00") + "in al, 0x80\nout 0xf4, al\n"),
@@ -85,18 +81,35 @@ def test_post_port_option(run_rom, tmp_path):
     assert p.returncode == 7
 
 
-@pytest.mark.parametrize("src, status", [
+DEBUG_EXIT_CASES = [
     ("mov al, 0\nout 0xf4, al", 1),
     ("mov al, 0x21\nout 0xf4, al", 0x43),
     ("mov al, 0x7f\nout 0xf4, al", 0xFF),
     ("mov al, 0x80\nout 0xf4, al", 0x01),          # (V<<1)|1 truncated to 8 bits
     ("mov ax, 0x1234\nout 0xf4, ax", 0x69),        # a word write is one value
     ("mov al, 2\nout 0xf7, al", 5),                # iosize 4: 0xF4..0xF7
-])
+    ("in al, 0xf4\nout 0xf4, al", 1),              # the device reads as 0
+    ("in al, 0xe9\nout 0xf4, al", 0xD3),           # the console answers 0xE9
+]
+
+
+@pytest.mark.parametrize("src, status", DEBUG_EXIT_CASES)
 def test_isa_debug_exit(run_rom, src, status):
     p = run_rom(rom16(src + "\n"))
     assert p.returncode == status
     assert err(p) == ""
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-i386") is None, reason="QEMU not installed")
+@pytest.mark.parametrize("src, status", DEBUG_EXIT_CASES)
+def test_isa_debug_exit_as_in_qemu(tmp_path, src, status):
+    rom = tmp_path / "t.rom"
+    rom.write_bytes(rom16(src + "\n"))
+    p = subprocess.run(["qemu-system-i386", "-bios", str(rom), "-display", "none",
+                        "-nodefaults", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                        "-debugcon", "file:" + str(tmp_path / "con")],
+                       capture_output=True, timeout=60)
+    assert p.returncode == status
 
 
 def test_shutdown_sequence_must_be_complete(run_rom):
@@ -128,9 +141,12 @@ def test_hlt_with_interrupts_enabled_but_no_source(run_rom):
 
 # Real mode, SS limit 0xFFFF and SP=1: pushing the interrupt frame faults (#SS), so
 # does delivering that #SS, and the #DF after it: shutdown (SDM vol. 3A, 6.15).
+# Bochs 2.7 resets on this ROM after 4 instructions; QEMU's TCG skips real-mode
+# limit checks and does not.
 TRIPLE_SP1 = "xor ax, ax\nmov ss, ax\nmov sp, 1\nint 3\n"
 # Real mode with an IDT limit of 0: INT n cannot be delivered (#GP), nor the #GP
-# nor the #DF: shutdown. 6 bytes of IDTR image (limit 0, base 0) at 0x500 in RAM.
+# nor the #DF: shutdown (QEMU 7.2 logs "Triple fault" on this ROM). 6 bytes of
+# IDTR image (limit 0, base 0) at 0x500 in RAM.
 TRIPLE_IDT0 = ("xor ax, ax\nmov ds, ax\nmov word ptr [0x500], ax\n"
                "mov word ptr [0x502], ax\nmov word ptr [0x504], ax\n"
                "lidt [0x500]\nint 0x10\n")
