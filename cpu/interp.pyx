@@ -19,6 +19,7 @@ include "memaccess.pxi"
 include "paging.pxi"
 include "segments.pxi"
 include "decode.pxi"
+include "intercept.pxi"
 include "loop.pxi"
 include "protmode.pxi"
 include "descriptors.pxi"
@@ -77,6 +78,16 @@ cdef void _port_out(void* ctx, uint16_t port, uint32_t val, int size) noexcept n
 cdef int _intr_ack(void* ctx) noexcept nogil:
     with gil:
         return (<CPU>ctx)._intr_ack()
+
+
+cdef bint _intercept(void* ctx, int reason, uint32_t qual) noexcept nogil:
+    with gil:
+        return (<CPU>ctx)._intercept(reason, qual)
+
+
+INTERCEPT_REASONS = ("cpuid", "hlt", "invlpg", "io", "rdmsr", "wrmsr", "cr_read", "cr_write",
+                     "dr_access", "rdtsc", "rdpmc", "invd", "wbinvd", "pause", "task_switch",
+                     "exception", "intr", "nmi", "soft_int", "shutdown")
 
 
 cdef class CPU:
@@ -142,6 +153,26 @@ cdef class CPU:
         except BaseException as e:
             self._fail(e)
             return -1
+
+    def _intercept(self, int reason, uint32_t qual):
+        try:
+            return bool(self.intercept_cb(INTERCEPT_REASONS[reason], qual))
+        except BaseException as e:
+            self._fail(e)
+            return False
+
+    def set_intercepts(self, reasons, callback):
+        """Ask callback(reason, qual) at the intercept point for each named reason
+        (INTERCEPT_REASONS). It returns True when it took the event over: the
+        instruction then completes without its own effect. Debuggers trace with it;
+        an empty set removes the hook."""
+        cdef uint32_t mask = 0
+        for r in reasons:
+            mask |= 1 << INTERCEPT_REASONS.index(r)
+        self.intercept_cb = callback
+        self.s.intercepts = mask
+        self.s.intercept_fn = _intercept
+        self.s.intercept_ctx = <void*>self
 
     def _fail(self, e):
         if self.error is None:

@@ -36,7 +36,8 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
     if s.exc_depth:
         first = s.exc_first
         if first == EXC_DF:
-            return 1
+            s.exc_depth = 0
+            return not intercepted(s, ICPT_SHUTDOWN, 0)
         if ((contributory(first) and contributory(vec)) or
                 (first == EXC_PF and (contributory(vec) or vec == EXC_PF))):
             vec = EXC_DF
@@ -52,6 +53,15 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
 cdef void do_interrupt(CPUState* s, int vec, bint has_err, uint32_t err,
                        int kind) noexcept nogil:
     """Transfer control to the handler of vec (IVT in real mode, IDT otherwise)."""
+    if kind == KIND_SOFT or kind == KIND_SOFT_EXC or kind == KIND_ICEBP:
+        if intercepted(s, ICPT_SOFT_INT, vec):
+            return
+    elif kind == KIND_EXC:
+        s.exc_err = err
+        if intercepted(s, ICPT_EXCEPTION, vec):
+            return
+    elif intercepted(s, ICPT_NMI if vec == EXC_NMI else ICPT_INTR, vec):
+        return
     if kind == KIND_SOFT or kind == KIND_SOFT_EXC:
         s.tf_trap = 0
     if s.cr0 & CR0_PE:

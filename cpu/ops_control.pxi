@@ -188,6 +188,8 @@ cdef void op_int1(CPUState* s, Insn* i) noexcept nogil:
 cdef void op_hlt(CPUState* s, Insn* i) noexcept nogil:
     if s.cpl != 0:
         gp(s, 0)
+    if intercepted(s, ICPT_HLT, 0):
+        return
     s.halted = 1
     s.stop_at = 0
 

@@ -16,41 +16,48 @@ cdef inline void port_write(CPUState* s, uint32_t port, uint32_t v, int size) no
     s.port_out(s.io_ctx, <uint16_t>port, v & size_mask(8 * size), size)
 
 
+cdef inline void port_in(CPUState* s, uint32_t port, int size) noexcept nogil:
+    """IN: permission, intercept point, then the transfer into AL/AX/EAX."""
+    check_io(s, port, size)
+    if io_intercepted(s, port, size, 1, 0):
+        return
+    set_reg(s, EAX, port_read(s, port, size), size)
+
+
+cdef inline void port_out(CPUState* s, uint32_t port, int size) noexcept nogil:
+    check_io(s, port, size)
+    if io_intercepted(s, port, size, 0, 0):
+        return
+    port_write(s, port, s.regs[EAX], size)
+
+
 cdef void op_in_AL_Ib(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, i.imm, 1)
-    set_reg(s, EAX, port_read(s, i.imm, 1), 1)
+    port_in(s, i.imm, 1)
 
 
 cdef void op_in_eAX_Ib(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, i.imm, i.osize)
-    set_reg(s, EAX, port_read(s, i.imm, i.osize), i.osize)
+    port_in(s, i.imm, i.osize)
 
 
 cdef void op_out_Ib_AL(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, i.imm, 1)
-    port_write(s, i.imm, s.regs[EAX], 1)
+    port_out(s, i.imm, 1)
 
 
 cdef void op_out_Ib_eAX(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, i.imm, i.osize)
-    port_write(s, i.imm, s.regs[EAX], i.osize)
+    port_out(s, i.imm, i.osize)
 
 
 cdef void op_in_AL_DX(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, s.regs[EDX] & 0xFFFF, 1)
-    set_reg(s, EAX, port_read(s, s.regs[EDX] & 0xFFFF, 1), 1)
+    port_in(s, s.regs[EDX] & 0xFFFF, 1)
 
 
 cdef void op_in_eAX_DX(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, s.regs[EDX] & 0xFFFF, i.osize)
-    set_reg(s, EAX, port_read(s, s.regs[EDX] & 0xFFFF, i.osize), i.osize)
+    port_in(s, s.regs[EDX] & 0xFFFF, i.osize)
 
 
 cdef void op_out_DX_AL(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, s.regs[EDX] & 0xFFFF, 1)
-    port_write(s, s.regs[EDX] & 0xFFFF, s.regs[EAX], 1)
+    port_out(s, s.regs[EDX] & 0xFFFF, 1)
 
 
 cdef void op_out_DX_eAX(CPUState* s, Insn* i) noexcept nogil:
-    check_io(s, s.regs[EDX] & 0xFFFF, i.osize)
-    port_write(s, s.regs[EDX] & 0xFFFF, s.regs[EAX], i.osize)
+    port_out(s, s.regs[EDX] & 0xFFFF, i.osize)

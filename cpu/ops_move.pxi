@@ -3,7 +3,8 @@
 # far-pointer loads, BSWAP, XADD, CMPXCHG, CMPXCHG8B (included by cpu/interp.pyx).
 
 cdef void op_nop(CPUState* s, Insn* i) noexcept nogil:
-    pass
+    if i.rep == REP_E:                     # F3 90 is PAUSE
+        intercepted(s, ICPT_PAUSE, 0)
 
 
 cdef void op_nop_Ev(CPUState* s, Insn* i) noexcept nogil:

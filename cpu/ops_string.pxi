@@ -204,17 +204,26 @@ cdef void op_scasw(CPUState* s, Insn* i) noexcept nogil:
     string_op(s, i, STR_SCAS, i.osize)
 
 
+cdef inline void string_io(CPUState* s, Insn* i, int kind, int size) noexcept nogil:
+    """INS/OUTS: the intercept point sees the whole (REP) instruction once."""
+    cdef uint32_t port = s.regs[EDX] & 0xFFFF
+    check_io(s, port, size)
+    if io_intercepted(s, port, size, kind == STR_INS, 1):
+        return
+    string_op(s, i, kind, size)
+
+
 cdef void op_insb(CPUState* s, Insn* i) noexcept nogil:
-    string_op(s, i, STR_INS, 1)
+    string_io(s, i, STR_INS, 1)
 
 
 cdef void op_insw(CPUState* s, Insn* i) noexcept nogil:
-    string_op(s, i, STR_INS, i.osize)
+    string_io(s, i, STR_INS, i.osize)
 
 
 cdef void op_outsb(CPUState* s, Insn* i) noexcept nogil:
-    string_op(s, i, STR_OUTS, 1)
+    string_io(s, i, STR_OUTS, 1)
 
 
 cdef void op_outsw(CPUState* s, Insn* i) noexcept nogil:
-    string_op(s, i, STR_OUTS, i.osize)
+    string_io(s, i, STR_OUTS, i.osize)

@@ -125,6 +125,8 @@ cdef void cpuid_leaf(CPUState* s, uint32_t leaf, uint32_t* eax, uint32_t* ebx,
 
 
 cdef void op_cpuid(CPUState* s, Insn* i) noexcept nogil:
+    if intercepted(s, ICPT_CPUID, s.regs[EAX]):
+        return
     cpuid_leaf(s, s.regs[EAX], &s.regs[EAX], &s.regs[EBX], &s.regs[ECX], &s.regs[EDX])
 
 
@@ -260,6 +262,8 @@ cdef void op_mov_Rd_Cd(CPUState* s, Insn* i) noexcept nogil:
     """MOV r32, CRn (0F 20). Always 32 bits; ModRM.mod is ignored (register form)."""
     cdef uint32_t v
     check_cr_access(s, i)
+    if intercepted(s, ICPT_CR_READ, i.reg):
+        return
     if i.reg == 0:
         v = s.cr0
     elif i.reg == 2:
@@ -275,6 +279,8 @@ cdef void op_mov_Cd_Rd(CPUState* s, Insn* i) noexcept nogil:
     """MOV CRn, r32 (0F 22)."""
     cdef uint32_t v = s.regs[i.rm]
     check_cr_access(s, i)
+    if intercepted(s, ICPT_CR_WRITE, i.reg):
+        return
     if i.reg == 0:
         write_cr0(s, v)
     elif i.reg == 2:
@@ -318,13 +324,18 @@ cdef int dr_index(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op_mov_Rd_Dd(CPUState* s, Insn* i) noexcept nogil:
     """MOV r32, DRn (0F 21)."""
-    s.regs[i.rm] = s.dr[dr_index(s, i)]
+    cdef int n = dr_index(s, i)
+    if intercepted(s, ICPT_DR_ACCESS, i.reg):
+        return
+    s.regs[i.rm] = s.dr[n]
 
 
 cdef void op_mov_Dd_Rd(CPUState* s, Insn* i) noexcept nogil:
     """MOV DRn, r32 (0F 23)."""
     cdef int n = dr_index(s, i)
     cdef uint32_t v = s.regs[i.rm]
+    if intercepted(s, ICPT_DR_ACCESS, i.reg | 0x10):
+        return
     if n == 6:
         v = (v & DR6_WRITABLE) | DR6_FIXED
     elif n == 7:
@@ -342,10 +353,12 @@ cdef void op_clts(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op_invd(CPUState* s, Insn* i) noexcept nogil:
     require_cpl0(s)                        # no caches are modelled
+    intercepted(s, ICPT_INVD, 0)
 
 
 cdef void op_wbinvd(CPUState* s, Insn* i) noexcept nogil:
     require_cpl0(s)
+    intercepted(s, ICPT_WBINVD, 0)
 
 
 cdef void op_invlpg(CPUState* s, Insn* i) noexcept nogil:
@@ -353,8 +366,12 @@ cdef void op_invlpg(CPUState* s, Insn* i) noexcept nogil:
     or not. No segment limit check: the instruction never faults on its operand."""
     if i.mod == 3:
         ud(s)
+    cdef uint32_t lin
     require_cpl0(s)
-    tlb_flush_page(s, s.seg[i.seg].base + ea(s, i))
+    lin = s.seg[i.seg].base + ea(s, i)
+    if intercepted(s, ICPT_INVLPG, lin):
+        return
+    tlb_flush_page(s, lin)
 
 
 # ---------------------------------------------------------------------------------
@@ -518,6 +535,8 @@ cdef bint msr_write(CPUState* s, uint32_t msr, uint64_t v) noexcept nogil:
 cdef void op_rdmsr(CPUState* s, Insn* i) noexcept nogil:
     cdef uint64_t v
     require_cpl0(s)
+    if intercepted(s, ICPT_RDMSR, s.regs[ECX]):
+        return
     if not msr_read(s, s.regs[ECX], &v):
         gp(s, 0)
     s.regs[EAX] = <uint32_t>v
@@ -526,6 +545,8 @@ cdef void op_rdmsr(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op_wrmsr(CPUState* s, Insn* i) noexcept nogil:
     require_cpl0(s)
+    if intercepted(s, ICPT_WRMSR, s.regs[ECX]):
+        return
     if not msr_write(s, s.regs[ECX], (<uint64_t>s.regs[EDX] << 32) | s.regs[EAX]):
         gp(s, 0)
 
@@ -534,6 +555,8 @@ cdef void op_rdtsc(CPUState* s, Insn* i) noexcept nogil:
     cdef uint64_t t
     if (s.cr4 & CR4_TSD) and s.cpl != 0:
         gp(s, 0)
+    if intercepted(s, ICPT_RDTSC, 0):
+        return
     t = read_tsc(s)
     s.regs[EAX] = <uint32_t>t
     s.regs[EDX] = <uint32_t>(t >> 32)
@@ -545,6 +568,8 @@ cdef void op_rdpmc(CPUState* s, Insn* i) noexcept nogil:
         gp(s, 0)
     if s.regs[ECX] > 1:
         gp(s, 0)
+    if intercepted(s, ICPT_RDPMC, s.regs[ECX]):
+        return
     s.regs[EAX] = 0
     s.regs[EDX] = 0
 

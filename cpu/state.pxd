@@ -189,6 +189,33 @@ ctypedef struct Insn:
 ctypedef uint32_t (*port_in_t)(void* ctx, uint16_t port, int size) noexcept nogil
 ctypedef void (*port_out_t)(void* ctx, uint16_t port, uint32_t val, int size) noexcept nogil
 ctypedef int (*intr_ack_t)(void* ctx) noexcept nogil
+ctypedef bint (*intercept_t)(void* ctx, int reason, uint32_t qual) noexcept nogil
+
+
+cdef enum:
+    # Events the virtualization layer (and debuggers) can intercept: the reasons VMX
+    # and SVM exit for (SDM vol. 3C, appendix C; APM vol. 2, 15.9). cpu/intercept.pxi
+    ICPT_CPUID = 0
+    ICPT_HLT = 1
+    ICPT_INVLPG = 2           # qual: linear address
+    ICPT_IO = 3               # qual: port | size << 16 | in << 20 | string << 21
+    ICPT_RDMSR = 4            # qual: MSR index
+    ICPT_WRMSR = 5
+    ICPT_CR_READ = 6          # qual: CR number
+    ICPT_CR_WRITE = 7
+    ICPT_DR_ACCESS = 8        # qual: DR number | write << 4
+    ICPT_RDTSC = 9
+    ICPT_RDPMC = 10
+    ICPT_INVD = 11
+    ICPT_WBINVD = 12
+    ICPT_PAUSE = 13
+    ICPT_TASK_SWITCH = 14     # qual: new TSS selector
+    ICPT_EXCEPTION = 15       # qual: vector (error code in CPUState.exc_err)
+    ICPT_INTR = 16            # qual: vector of an external interrupt
+    ICPT_NMI = 17
+    ICPT_SOFT_INT = 18        # qual: vector of INT n / INT3 / INTO / INT1
+    ICPT_SHUTDOWN = 19        # triple fault
+    ICPT_COUNT = 20
 
 
 ctypedef struct CPUState:
@@ -272,6 +299,10 @@ ctypedef struct CPUState:
     port_out_t port_out
     intr_ack_t intr_ack
     void* io_ctx
+
+    uint32_t intercepts       # ICPT_* bits for which intercept_fn is asked
+    intercept_t intercept_fn
+    void* intercept_ctx
 
 
 cdef enum:

@@ -94,6 +94,8 @@ cdef void task_switch(CPUState* s, uint32_t nsel, Desc* nd, int source,
     cdef TSSImage t
     if desc_limit(nd) < (0x67 if nbig else 0x2B):
         raise_exc(s, EXC_TS, sel_err(nsel) | ext, 1)
+    if intercepted(s, ICPT_TASK_SWITCH, nsel):
+        return
     # everything that can fault comes before the outgoing task's state is touched
     read_tss(s, nbase, nbig, &t)
     if obig:
