@@ -8,3 +8,4 @@ cdef class CPU:
     cdef public object io
     cdef public object intc
     cdef object error
+    cdef public object on_ferr
