@@ -309,6 +309,10 @@ cdef void compare_done(CPUState* s, uint16_t hsw, int pops, bint eflags) noexcep
     cdef uint16_t ex = hsw & (FSW_IE | FSW_DE)
     cdef uint16_t cc = hsw & (FSW_C0 | FSW_C2 | FSW_C3)
     if ex & ~s.fcw:
+        if eflags:
+            # OF SF AF are cleared even then (SDM vol. 2A, FCOMI)
+            materialize_flags(s)
+            s.flags &= ~(<uint32_t>(F_OF | F_SF | F_AF))
         fpu_flag(s, ex)
         return
     if eflags:
