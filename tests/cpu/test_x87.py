@@ -708,3 +708,159 @@ def test_fbstp_negative_zero_and_indefinite(machines):
     r = run_pyx(pyx, modrm_mem(0xDF, 6), [(1 << 63, 0x3FFF + 60)])   # 2^60: 19 digits
     assert r["data"][:10] == bytes(7) + b"\xc0\xff\xff" and r["fsw"] & 0x3F == IE
     assert r["top"] == 4
+
+
+# ---------------------------------------------------------------------------------
+# A guest program: pi by Machin's formula in double and in extended precision, and
+# sqrt(2), sin(1), atan(1), printed byte by byte to the debug port 0xE9.
+
+GUEST = """
+    fninit
+    fldcw [0x20100]
+    call machin
+    fstp qword ptr [0x20200]
+    mov esi, 0x20200
+    mov ecx, 8
+    call emit
+    fldcw [0x20102]
+    call machin
+    fstp tbyte ptr [0x20200]
+    call emit10
+    fld1
+    fld1
+    faddp st(1), st(0)
+    fsqrt
+    fstp tbyte ptr [0x20200]
+    call emit10
+    fld1
+    fsin
+    fstp tbyte ptr [0x20200]
+    call emit10
+    fld1
+    fld1
+    fpatan
+    fstp tbyte ptr [0x20200]
+    call emit10
+    hlt
+emit10:
+    mov esi, 0x20200
+    mov ecx, 10
+emit:
+    mov al, [esi]
+    out 0xe9, al
+    inc esi
+    loop emit
+    ret
+machin:
+    mov eax, 5
+    call atan_inv
+    fimul dword ptr [0x20104]
+    mov eax, 239
+    call atan_inv
+    fimul dword ptr [0x20108]
+    .byte 0xde, 0xe9
+    ret
+atan_inv:
+    mov [0x20110], eax
+    fld1
+    fidiv dword ptr [0x20110]
+    fld st(0)
+    fstp tbyte ptr [0x20120]
+    fld st(0)
+    fstp tbyte ptr [0x20130]
+    fmul st(0), st(0)
+    fstp tbyte ptr [0x20140]
+    mov ecx, 1
+next:
+    fld tbyte ptr [0x20120]
+    fld tbyte ptr [0x20140]
+    .byte 0xde, 0xc9
+    fld st(0)
+    fstp tbyte ptr [0x20120]
+    lea eax, [ecx * 2 + 1]
+    mov [0x20110], eax
+    fidiv dword ptr [0x20110]
+    fld tbyte ptr [0x20130]
+    test ecx, 1
+    jz plus
+    .byte 0xde, 0xe1
+    jmp store
+plus:
+    .byte 0xde, 0xc1
+store:
+    fstp tbyte ptr [0x20130]
+    inc ecx
+    cmp ecx, 30
+    jbe next
+    fld tbyte ptr [0x20130]
+    ret
+"""
+
+
+def machin_model(fcw):
+    """The guest's computation, operation by operation, in the exact model."""
+    def op(name, a, b):
+        return x87ref.arith(name, a, b, fcw)[0]
+
+    def num(n):
+        return x87ref.encode(Fraction(n), 0)
+
+    def atan_inv(n):
+        x = op("div", num(1), num(n))
+        t, s, x2 = x, x, op("mul", x, x)
+        for k in range(1, 31):
+            t = op("mul", x2, t)
+            term = op("div", t, num(2 * k + 1))
+            s = op("sub", s, term) if k & 1 else op("add", s, term)
+        return s
+    a = op("mul", atan_inv(5), num(16))
+    b = op("mul", atan_inv(239), num(4))
+    return op("sub", a, b)
+
+
+class Debugcon:
+    def __init__(self):
+        self.out = bytearray()
+
+    def port_read(self, port, size):
+        return 0xFF
+
+    def port_write(self, port, value, size):
+        if port == 0xE9:
+            self.out.append(value & 0xFF)
+
+
+def test_guest_program_pi_sqrt_sin_atan():
+    con = Debugcon()
+    pyx = Pyx()
+    pyx.cpu.io = con
+    pyx.mem.load(0x20100, struct.pack("<HHII", 0x027F, 0x037F, 16, 4))
+    code = asm(GUEST)
+    pyx.mem.load(0x8000, code)
+    pyx.cpu.eip = 0x8000
+    pyx.cpu.set_reg("esp", 0x7000)
+    assert pyx.cpu.run(100_000) == 2
+    out = bytes(con.out)
+    assert len(out) == 8 + 4 * 10
+    # double: bit for bit what the same operations give in IEEE double (Python floats)
+    pi53 = struct.unpack("<d", out[:8])[0]
+    x = [1 / 5, 1 / 239]
+    sums = []
+    for v in x:
+        t, s, x2 = v, v, v * v
+        for k in range(1, 31):
+            t = x2 * t
+            s = s - t / (2 * k + 1) if k & 1 else s + t / (2 * k + 1)
+        sums.append(s)
+    assert pi53 == 16 * sums[0] - 4 * sums[1]
+    assert abs(pi53 - math.pi) <= 2 * math.ulp(math.pi)
+    m53 = machin_model(0x027F)
+    assert x87ref.decode(m53) == Fraction(pi53)
+    # extended: bit for bit the exact model, and within 2 ulps of pi
+    vals = [struct.unpack("<QH", out[8 + 10 * k:18 + 10 * k]) for k in range(4)]
+    assert vals[0] == machin_model(0x037F)
+    mpmath.mp.prec = 200
+    assert ulps(vals[0], mpmath.pi) <= 2
+    assert vals[1] == from_mpf(mpmath.sqrt(2))                 # correctly rounded
+    assert ulps(vals[2], mpmath.sin(1)) <= 1
+    assert ulps(vals[3], mpmath.pi / 4) <= 1
