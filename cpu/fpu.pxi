@@ -43,20 +43,24 @@ cdef extern from *:
 
     typedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r, void* r1);
 
-    /* One host x87 operation: save the host control word, clear the host flags, load
-       cw, run body, restore. body ends with the host stack empty; it stores the status
-       word into sw right after the operation and clears the flags before anything
-       else, so nothing pending can trap a later host instruction. */
+    /* One host x87 operation: save the host control word, load cw, run body, restore
+       the control word. The host flags are clear on entry and on exit: FNCLEX is
+       costly (microcoded), so it only runs when a flag is actually set - at the end
+       of an operation that raised one, or on entry if code outside left one behind.
+       body ends with the host stack empty; HX_DONE stores the status word right after
+       the operation and clears the flags before any waiting instruction, so nothing
+       pending can trap a later host instruction. */
     #define HX(name, body) \
     static uint16_t name(uint16_t cw, const void* a, const void* b, void* r, void* r1) { \
         uint16_t sw = 0, old = 0; \
-        __asm__ volatile("fnstcw %[old]; fnclex; fldcw %[cw]; " body "; fldcw %[old]" \
+        __asm__ volatile("fnstcw %[old]; fnstsw %%ax; testb $0x3f, %%al; jz 1f; fnclex; " \
+                         "1: fldcw %[cw]; " body "; fldcw %[old]" \
             : [sw] "=m"(sw), [old] "+m"(old) \
             : [cw] "m"(cw), [a] "r"(a), [b] "r"(b), [r] "r"(r), [r1] "r"(r1) \
-            : "memory", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", \
-              "st(7)"); \
+            : "memory", "cc", "eax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", \
+              "st(6)", "st(7)"); \
         return sw; }
-    #define HX_DONE "fnstsw %[sw]; fnclex"
+    #define HX_DONE "fnstsw %%ax; movw %%ax, %[sw]; testb $0x3f, %%al; jz 2f; fnclex; 2:"
 
     /* r = a OP b, a being the destination operand; b an 80-bit register (_x), m32
        real (_s), m64 real (_l), m16 integer (_w) or m32 integer (_d). */
@@ -99,8 +103,8 @@ cdef extern from *:
     /* FPTAN and FSINCOS push a second result only when the operand is in range: the
        whole host state is saved into r (FNSAVE layout, 108 bytes), which also empties
        the host stack whatever its depth. */
-    HX(hx_ptan, "fldt (%[a]); fptan; fnstsw %[sw]; fnsave (%[r])")
-    HX(hx_sincos, "fldt (%[a]); fsincos; fnstsw %[sw]; fnsave (%[r])")
+    HX(hx_ptan, "fldt (%[a]); fptan; fnsave (%[r])")
+    HX(hx_sincos, "fldt (%[a]); fsincos; fnsave (%[r])")
 
     /* FSIN, FCOS, FSINCOS, FPTAN between pi/4 and 2^63 (see above): r = sin/cos/tan,
        r1 = cos (FSINCOS) or 1.0 (FPTAN); runs with the host's default control word. */

@@ -44,7 +44,8 @@ Where Unicorn 2.1 (QEMU 5.0's x87) differs from the hardware, with the SDM's ans
     for |x| >= 0.01 only.
   - FSQRT sets C2 for negative operands (undefined): C bits not compared for FSQRT.
   - FSTENV/FSAVE write 0s in the reserved halves (Intel: 1s): test_env_layouts.
-  - undefined ESC encodings and FISTTP (SSE3) execute instead of #UD: test_reserved_ud.
+  - FISTTP (DB /1, DD /1, DF /1; SSE3) executes on the Pentium III model (SDM: #UD
+    without SSE3): test_ud_map_vs_unicorn expects #UD from pyx86 there.
 """
 import math
 import random
@@ -645,6 +646,37 @@ def test_device_not_available(cr0, code, vec):
     assert cpu.get_reg("eax") & 0xFF == vec
 
 
+def test_ud_map_vs_unicorn():
+    """Every ESC encoding (memory forms by reg, register forms by reg and rm): #UD on
+    both or on neither - pyx86 in real mode, Unicorn in 32-bit mode."""
+    from unicorn import UcError
+    mem, cpu, setup = real_machine()
+    setup(cpu)
+    uc = Unicorn()
+    fisttp = {(0xDB, 1), (0xDD, 1), (0xDF, 1)}
+    for op in range(0xD8, 0xE0):
+        for modrm in [r << 3 | 5 for r in range(8)] + list(range(0xC0, 0x100)):
+            code = bytes((op, modrm)) + (struct.pack("<I", DATA) if modrm < 0xC0 else b"")
+            mem.load(0x1000, b"\xdb\xe3" + code[:2] + b"\xf4")
+            cpu.load_seg_real("cs", 0)
+            cpu.set_reg("esp", 0x8000)
+            cpu.set_reg("eax", 0)
+            cpu.set_reg("edi", 0x4000)
+            cpu.eip = 0x1000
+            cpu.halted = False
+            assert cpu.run(100) == STOP_HLT
+            pyx_ud = cpu.get_reg("eax") & 0xFF == 6
+            try:
+                uc.run(b"\xdb\xe3" + code, fsave_image([]))
+                uc_ud = False
+            except UcError:
+                uc_ud = True
+            if modrm < 0xC0 and (op, modrm >> 3 & 7) in fisttp:
+                assert pyx_ud and not uc_ud
+            else:
+                assert pyx_ud == uc_ud, code.hex()
+
+
 def test_reserved_ud():
     mem, cpu, setup = real_machine()
     for code in ("d9d1", "d9e2", "d90e0030", "db0e0030", "dd0e0030", "df0e0030",
@@ -864,3 +896,40 @@ def test_guest_program_pi_sqrt_sin_atan():
     assert vals[1] == from_mpf(mpmath.sqrt(2))                 # correctly rounded
     assert ulps(vals[2], mpmath.sin(1)) <= 1
     assert ulps(vals[3], mpmath.pi / 4) <= 1
+
+
+def test_fldcw_unmasking_a_flagged_exception_makes_it_pending():
+    mem, cpu, setup = real_machine()
+    mem.load(0x3002, struct.pack("<H", 0x035F))               # PE unmasked
+    # pi*pi flags PE (masked); FLDCW unmasking it sets ES; the next FLD1 raises #MF
+    assert run_at(cpu, mem, "fninit; fldpi; fmul st(0), st(0); fnstsw ax; mov cx, ax; "
+                  "fldcw [0x3002]; fnstsw ax; mov bx, ax; fld1; hlt", setup=setup) == STOP_HLT
+    assert cpu.get_reg("ecx") & (PE | ES) == PE
+    assert cpu.get_reg("eax") & 0xFF == 16 and cpu.get_reg("ebx") & (PE | ES) == PE | ES
+
+
+def test_unsupported_formats_and_pseudo_denormals(machines):
+    pyx = machines[0]
+    unnormal = (0x4000000000000000, 0x3FFF)                 # integer bit clear
+    pseudo_nan = (0x4000000000000000, 0x7FFF)
+    pseudo_denormal = (1 << 63, 0)                          # = 2^-16382, exponent 0
+    for v in (unnormal, pseudo_nan):
+        r = run_pyx(pyx, b"\xd8\xc1", [v, ONE])                # FADD: invalid operand
+        assert r["stack"][0] == (0xC000000000000000, 0xFFFF) and r["fsw"] & 0x3F == IE
+        r = run_pyx(pyx, b"\xd9\xe5", [v])                     # FXAM: unsupported
+        assert r["fsw"] & CC == 0
+    r = run_pyx(pyx, b"\xd8\xc1", [pseudo_denormal, pseudo_denormal])
+    assert r["stack"][0] == (1 << 63, 2) and r["fsw"] & 0x3F == DE
+    r = run_pyx(pyx, b"\xd9\xe5", [pseudo_denormal])
+    assert r["fsw"] & CC == C3 | C2                            # denormal class
+
+
+def test_fxch_fcmov_with_empty_registers(machines):
+    pyx = machines[0]
+    r = run_pyx(pyx, b"\xd9\xc9", [ONE])                       # FXCH ST(1), ST(1) empty
+    assert r["stack"][:2] == [(0xC000000000000000, 0xFFFF), ONE]
+    assert r["fsw"] & (0x7F | C1) == IE | SF
+    r = run_pyx(pyx, b"\xda\xc1", [ONE], eflags=0x3)           # FCMOVB, ST(1) empty
+    assert r["stack"][0] == (0xC000000000000000, 0xFFFF) and r["fsw"] & 0x7F == IE | SF
+    r = run_pyx(pyx, b"\xdd\xc1\xd9\xf7\xd9\xf7", [ONE, ONE])  # FFREE ST(1); FINCSTP x2
+    assert r["top"] == 5 and r["stack"][6] == ONE and r["stack"][7] is None
