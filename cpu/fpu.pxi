@@ -23,9 +23,11 @@
 # FSIN, FCOS, FSINCOS and FPTAN for |x| <= pi/4 and for the special operands (zeros,
 # NaNs, infinities, unsupported formats, |x| >= 2^63 which sets C2). Between pi/4 and
 # 2^63 the result hinges on the argument reduction, where x87 implementations differ
-# (the P6 reduces with a 66-bit pi; some hosts do worse, e.g. the sign of FPTAN(pi)):
-# there the C library's long double sinl/cosl/tanl (exact Payne-Hanek reduction,
-# errors below 1 ulp in glibc's tables) give the result, rounded to nearest, with PE.
+# (the P6 reduces with a 66-bit pi; some hosts do worse, e.g. FSIN(pi) = -2^-64 on an
+# AMD EPYC host): there the value is computed in binary128 (libquadmath: exact
+# Payne-Hanek reduction, 113-bit results) and rounded to 64 bits by the guest's
+# rounding control, which also gives PE and C1 - the result is the correctly rounded
+# value except when the true value lies within 2^-112 of a rounding boundary.
 
 # Host hygiene: the host x87 stack is empty on entry (x86-64 ABI), each operation
 # leaves it empty, restores the host control word and clears the host flags, so no
@@ -39,7 +41,7 @@ cdef extern from *:
     #if !defined(__x86_64__) && !defined(__i386__)
     #error "pyx86's x87 runs on the host x87: build it on an x86 host"
     #endif
-    #include <math.h>
+    #include <quadmath.h>
 
     typedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r, void* r1);
 
@@ -106,17 +108,46 @@ cdef extern from *:
     HX(hx_ptan, "fldt (%[a]); fptan; fnsave (%[r])")
     HX(hx_sincos, "fldt (%[a]); fsincos; fnsave (%[r])")
 
-    /* FSIN, FCOS, FSINCOS, FPTAN between pi/4 and 2^63 (see above): r = sin/cos/tan,
-       r1 = cos (FSINCOS) or 1.0 (FPTAN); runs with the host's default control word. */
-    static void lm_trig(int which, const void* a, void* r, void* r1) {
-        long double x = 0, y = 1, z = 1;
+    /* Round a normal binary128 value to the 80-bit format by the rounding control of
+       fcw (bits 10-11); returns PE and C1 (rounded up) as status word bits. */
+    static uint16_t q_to_x80(__float128 v, uint16_t fcw, void* out) {
+        union { __float128 q; struct { uint64_t lo, hi; } w; } u;
+        uint64_t sig, rest, half = 1ULL << 48;
+        int sign, e, rc = (fcw >> 10) & 3, up = 0;
+        uint16_t se;
+        u.q = v;
+        sign = (int)(u.w.hi >> 63);
+        e = (int)((u.w.hi >> 48) & 0x7FFF);
+        sig = (1ULL << 63) | ((u.w.hi & 0xFFFFFFFFFFFFULL) << 15) | (u.w.lo >> 49);
+        rest = u.w.lo & ((1ULL << 49) - 1);
+        if (rest) {
+            if (rc == 0) up = rest > half || (rest == half && (sig & 1));
+            else if (rc == 1) up = sign;
+            else if (rc == 2) up = !sign;
+        }
+        if (up && ++sig == 0) {
+            sig = 1ULL << 63;
+            e++;
+        }
+        se = (uint16_t)((sign << 15) | e);
+        memcpy(out, &sig, 8);
+        memcpy((char*)out + 8, &se, 2);
+        return (rest ? 0x20 : 0) | (up ? 0x200 : 0);
+    }
+
+    /* FSIN, FCOS, FSINCOS, FPTAN for pi/4 < |x| < 2^63 (see above): r = sin/cos/tan,
+       r1 = cos (FSINCOS) or 1.0 (FPTAN). Returns the status bits of r. */
+    static uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) {
+        long double x = 0;
+        __float128 q, y, z = 1;
         memcpy(&x, a, 10);
-        if (which == 0) y = sinl(x);
-        else if (which == 1) y = cosl(x);
-        else if (which == 2) y = tanl(x);
-        else { y = sinl(x); z = cosl(x); }
-        memcpy(r, &y, 10);
-        memcpy(r1, &z, 10);
+        q = (__float128)x;
+        if (which == 0) y = sinq(q);
+        else if (which == 1) y = cosq(q);
+        else if (which == 2) y = tanq(q);
+        else sincosq(q, &y, &z);
+        q_to_x80(z, fcw, r1);
+        return q_to_x80(y, fcw, r);
     }
 
     /* conversions from memory formats (a) to 80 bits (r) */
@@ -165,7 +196,7 @@ cdef extern from *:
     hx_fn hx_arith(int op, int kind) noexcept nogil
     hx_fn hx_com(int kind) noexcept nogil
     hx_fn hx_const(int k) noexcept nogil
-    void lm_trig(int which, const void* a, void* r, void* r1) noexcept nogil
+    uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) noexcept nogil
     uint16_t hx_ucom_x(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_tst(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_sqrt(uint16_t, const void*, const void*, void*, void*) noexcept nogil
@@ -211,7 +242,7 @@ cdef enum:
     FCW_PC_RC = 0x0F00
     FSW_PRE = FSW_IE | FSW_DE | FSW_ZE   # detected before computing (no result if unmasked)
 
-    LM_SIN = 0                # lm_trig functions
+    LM_SIN = 0                # q_trig functions
     LM_COS = 1
     LM_TAN = 2
     LM_SINCOS = 3
@@ -448,8 +479,8 @@ cdef void mem_out(CPUState* s, uint32_t lin, const uint8_t* buf, int n,
         wr8(s, lin + k, buf[k])
 
 
-cdef bint trig_by_libm(F80* x) noexcept nogil:
-    """FSIN/FCOS/FSINCOS/FPTAN operand for lm_trig: finite, pi/4 < |x| < 2^63."""
+cdef bint trig_by_quad(F80* x) noexcept nogil:
+    """FSIN/FCOS/FSINCOS/FPTAN operand for q_trig: finite, pi/4 < |x| < 2^63."""
     cdef int e = x.se & 0x7FFF
     if not (x.sig >> 63) or e >= 0x3FFF + 63:
         return 0                  # unsupported, infinity, NaN, out of range; denormals are tiny

@@ -507,9 +507,8 @@ cdef void unary(CPUState* s, hx_fn f, int trig) noexcept nogil:
             set_indefinite(fst(s, 0))
             s.fempty &= ~(1 << s.ftop)
         return
-    if trig >= 0 and trig_by_libm(fst(s, 0)):
-        lm_trig(trig, fst(s, 0), &r, &r1)
-        hsw = FSW_PE
+    if trig >= 0 and trig_by_quad(fst(s, 0)):
+        hsw = q_trig(trig, fst(s, 0), &r, &r1, s.fcw)
     else:
         hsw = f(cw_arith(s), fst(s, 0), NULL, &r, NULL)
     if fpu_take(s, 0, &r, hsw) and trig >= 0:
@@ -626,9 +625,9 @@ cdef void push_two_saved(CPUState* s, hx_fn f, int trig) noexcept nogil:
     cdef F80 r0, r1
     if push_two_check(s):
         return
-    if trig_by_libm(fst(s, 0)):
-        lm_trig(trig, fst(s, 0), &r1, &r0)
-        fpu_take(s, 0, &r1, FSW_PE)
+    if trig_by_quad(fst(s, 0)):
+        sw = q_trig(trig, fst(s, 0), &r1, &r0, s.fcw)
+        fpu_take(s, 0, &r1, sw)
         fpu_push(s, &r0)
         s.fsw &= ~FSW_C2
         return
