@@ -442,21 +442,23 @@ cdef inline uint32_t x87_addr(CPUState* s, Insn* i, int size, bint write) noexce
 
 
 cdef void mem_in(CPUState* s, uint32_t lin, uint8_t* buf, int n, int align) noexcept nogil:
-    """Read n bytes; align is the operand's alignment for #AC (SDM vol. 3A, 6.15)."""
+    """Read n bytes; align is the operand's alignment for #AC (SDM vol. 3A, 6.15): the
+    pieces are never wider than it, so each piece checks no more than the operand."""
     cdef int k = 0
     cdef uint32_t v
     if align > 4:
         check_align(s, lin, align)
-    while k + 4 <= n:
+    while align >= 4 and k + 4 <= n:
         v = rd32(s, lin + k)
         memcpy(buf + k, &v, 4)
         k += 4
-    if k + 2 <= n:
+    while align >= 2 and k + 2 <= n:
         v = rd16(s, lin + k)
         memcpy(buf + k, &v, 2)
         k += 2
-    if k < n:
+    while k < n:
         buf[k] = <uint8_t>rd8(s, lin + k)
+        k += 1
 
 
 cdef void mem_out(CPUState* s, uint32_t lin, const uint8_t* buf, int n,
@@ -466,17 +468,18 @@ cdef void mem_out(CPUState* s, uint32_t lin, const uint8_t* buf, int n,
     if align > 4:
         check_align(s, lin, align)
     probe_write(s, lin, n)
-    while k + 4 <= n:
+    while align >= 4 and k + 4 <= n:
         memcpy(&v, buf + k, 4)
         wr32(s, lin + k, v)
         k += 4
-    if k + 2 <= n:
+    while align >= 2 and k + 2 <= n:
         v = 0
         memcpy(&v, buf + k, 2)
         wr16(s, lin + k, v)
         k += 2
-    if k < n:
+    while k < n:
         wr8(s, lin + k, buf[k])
+        k += 1
 
 
 cdef bint trig_by_quad(F80* x) noexcept nogil:

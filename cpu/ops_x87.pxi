@@ -790,14 +790,14 @@ cdef void env_load(CPUState* s, Insn* i, const uint8_t* p) noexcept nogil:
 cdef void x_fnstenv(CPUState* s, Insn* i) noexcept nogil:
     cdef uint8_t img[28]
     cdef int n = env_store(s, i, img)
-    mem_out(s, x87_addr(s, i, n, 1), img, n, 4)
+    mem_out(s, x87_addr(s, i, n, 1), img, n, i.osize)
     s.fcw |= FSW_EXC               # FSTENV then masks all exceptions
 
 
 cdef void x_fldenv(CPUState* s, Insn* i) noexcept nogil:
     cdef uint8_t img[28]
     cdef int n = 14 if i.osize == 2 else 28
-    mem_in(s, x87_addr(s, i, n, 0), img, n, 4)
+    mem_in(s, x87_addr(s, i, n, 0), img, n, i.osize)
     env_load(s, i, img)
 
 
@@ -807,7 +807,7 @@ cdef void x_fnsave(CPUState* s, Insn* i) noexcept nogil:
     cdef int k
     for k in range(8):
         memcpy(img + n + 10 * k, fst(s, k), 10)
-    mem_out(s, x87_addr(s, i, n + 80, 1), img, n + 80, 4)
+    mem_out(s, x87_addr(s, i, n + 80, 1), img, n + 80, i.osize)
     fpu_init(s)
 
 
@@ -815,7 +815,7 @@ cdef void x_frstor(CPUState* s, Insn* i) noexcept nogil:
     cdef uint8_t img[FSAVE_SIZE]
     cdef int n = 14 if i.osize == 2 else 28
     cdef int k
-    mem_in(s, x87_addr(s, i, n + 80, 0), img, n + 80, 4)
+    mem_in(s, x87_addr(s, i, n + 80, 0), img, n + 80, i.osize)
     env_load(s, i, img)
     for k in range(8):
         memcpy(fst(s, k), img + n + 10 * k, 10)
