@@ -153,9 +153,6 @@ cdef extern from *:
     /* conversions from memory formats (a) to 80 bits (r) */
     HX(hx_ld_s, "flds (%[a]); " HX_DONE "; fstpt (%[r])")
     HX(hx_ld_l, "fldl (%[a]); " HX_DONE "; fstpt (%[r])")
-    HX(hx_ild_w, "filds (%[a]); " HX_DONE "; fstpt (%[r])")
-    HX(hx_ild_d, "fildl (%[a]); " HX_DONE "; fstpt (%[r])")
-    HX(hx_ild_q, "fildll (%[a]); " HX_DONE "; fstpt (%[r])")
     HX(hx_bld, "fbld (%[a]); " HX_DONE "; fstpt (%[r])")
     /* conversions from 80 bits (a) to memory formats (r) */
     HX(hx_st_s, "fldt (%[a]); fsts (%[r]); " HX_DONE "; fstp %%st(0)")
@@ -187,6 +184,7 @@ cdef extern from *:
     static const hx_fn hx_com_tab[5] = {hx_com_x, hx_com_s, hx_com_l, hx_com_w, hx_com_d};
     static const hx_fn hx_const_tab[7] = {hx_ld1, hx_ldl2t, hx_ldl2e, hx_ldpi, hx_ldlg2,
                                           hx_ldln2, hx_ldz};
+    static inline int hx_clz64(uint64_t v) { return __builtin_clzll(v); }
     static inline hx_fn hx_arith(int op, int kind) { return hx_arith_tab[op][kind]; }
     static inline hx_fn hx_com(int kind) { return hx_com_tab[kind]; }
     static inline hx_fn hx_const(int k) { return hx_const_tab[k]; }
@@ -194,6 +192,7 @@ cdef extern from *:
     ctypedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r,
                                void* r1) noexcept nogil
     hx_fn hx_arith(int op, int kind) noexcept nogil
+    int hx_clz64(uint64_t v) noexcept nogil
     hx_fn hx_com(int kind) noexcept nogil
     hx_fn hx_const(int k) noexcept nogil
     uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) noexcept nogil
@@ -215,9 +214,6 @@ cdef extern from *:
     uint16_t hx_sincos(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_ld_s(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_ld_l(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ild_w(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ild_d(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ild_q(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_bld(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_st_s(uint16_t, const void*, const void*, void*, void*) noexcept nogil
     uint16_t hx_st_l(uint16_t, const void*, const void*, void*, void*) noexcept nogil
@@ -491,3 +487,45 @@ cdef bint trig_by_quad(F80* x) noexcept nogil:
         return 1                  # |x| >= 1
     # pi/4 = 0.C90FDAA22168C234C... * 2^0 (exponent 0x3FFE)
     return e == 0x3FFE and x.sig > 0xC90FDAA22168C234ULL
+
+
+
+# ---------------------------------------------------------------------------------
+# Exact conversions done without the host: the common loads
+
+cdef bint float_to_x80(const uint8_t* buf, int n, F80* r) noexcept nogil:
+    """m32/m64 real to 80 bits when that is exact and raises nothing: zeros and normal
+    numbers. Returns 0 for denormals, infinities and NaNs (the host converts those)."""
+    cdef uint64_t v = 0, f
+    cdef int e, fbits = 52 if n == 8 else 23, ebits = 11 if n == 8 else 8
+    cdef int emax = (1 << ebits) - 1
+    memcpy(&v, buf, n)
+    f = v & ((<uint64_t>1 << fbits) - 1)
+    e = <int>((v >> fbits) & emax)
+    r.se = <uint16_t>((v >> (8 * n - 1)) << 15)
+    if e == 0:
+        if f:
+            return 0
+        r.sig = 0
+        return 1
+    if e == emax:
+        return 0
+    r.sig = (<uint64_t>1 << 63) | (f << (63 - fbits))
+    r.se |= <uint16_t>(e - (emax >> 1) + 0x3FFF)
+    return 1
+
+
+cdef void int_to_x80(int64_t v, F80* r) noexcept nogil:
+    """FILD: every 16/32/64-bit integer is exact in 80 bits."""
+    cdef uint64_t m = <uint64_t>v
+    cdef int z
+    r.se = 0
+    if v < 0:
+        m = -m
+        r.se = 0x8000
+    if m == 0:
+        r.sig = 0
+        return
+    z = hx_clz64(m)
+    r.sig = m << z
+    r.se |= <uint16_t>(0x3FFF + 63 - z)

@@ -82,24 +82,46 @@ cdef void load_conv(CPUState* s, Insn* i, int n, hx_fn conv) noexcept nogil:
     fpu_push(s, &r)
 
 
+cdef void load_exact(CPUState* s, Insn* i, int n, bint integer) noexcept nogil:
+    """FLD m32/m64 (falling back to the host for denormals, infinities, NaNs) and FILD."""
+    cdef uint8_t buf[8]
+    cdef F80 r
+    cdef int64_t v
+    mem_in(s, x87_addr(s, i, n, 0), buf, n, n)
+    if integer:
+        v = <int16_t>(buf[0] | (buf[1] << 8)) if n == 2 else 0
+        if n == 4:
+            v = (<int32_t*>buf)[0]
+        elif n == 8:
+            v = (<int64_t*>buf)[0]
+        int_to_x80(v, &r)
+    elif not float_to_x80(buf, n, &r):
+        load_conv(s, i, n, hx_ld_s if n == 4 else hx_ld_l)
+        return
+    if fpu_push_check(s):
+        return
+    s.fsw &= ~FSW_C1
+    fpu_push(s, &r)
+
+
 cdef void x_fld_m32(CPUState* s, Insn* i) noexcept nogil:
-    load_conv(s, i, 4, hx_ld_s)
+    load_exact(s, i, 4, 0)
 
 
 cdef void x_fld_m64(CPUState* s, Insn* i) noexcept nogil:
-    load_conv(s, i, 8, hx_ld_l)
+    load_exact(s, i, 8, 0)
 
 
 cdef void x_fild_m16(CPUState* s, Insn* i) noexcept nogil:
-    load_conv(s, i, 2, hx_ild_w)
+    load_exact(s, i, 2, 1)
 
 
 cdef void x_fild_m32(CPUState* s, Insn* i) noexcept nogil:
-    load_conv(s, i, 4, hx_ild_d)
+    load_exact(s, i, 4, 1)
 
 
 cdef void x_fild_m64(CPUState* s, Insn* i) noexcept nogil:
-    load_conv(s, i, 8, hx_ild_q)
+    load_exact(s, i, 8, 1)
 
 
 cdef void x_fbld(CPUState* s, Insn* i) noexcept nogil:
