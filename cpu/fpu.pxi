@@ -238,10 +238,10 @@ cdef enum:
     FCW_PC_RC = 0x0F00
     FSW_PRE = FSW_IE | FSW_DE | FSW_ZE   # detected before computing (no result if unmasked)
 
-    LM_SIN = 0                # q_trig functions
-    LM_COS = 1
-    LM_TAN = 2
-    LM_SINCOS = 3
+    Q_SIN = 0                # q_trig functions
+    Q_COS = 1
+    Q_TAN = 2
+    Q_SINCOS = 3
     FSAVE_SIZE = 108          # 32-bit FSAVE image: environment and eight registers
 
 

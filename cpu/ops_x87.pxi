@@ -520,7 +520,7 @@ cdef void x_ffree(CPUState* s, Insn* i) noexcept nogil:
 # Transcendental and other numeric instructions on ST(0) (and ST(1))
 
 cdef void unary(CPUState* s, hx_fn f, int trig) noexcept nogil:
-    """ST(0) = f(ST(0)). FSIN/FCOS (trig LM_SIN/LM_COS, else -1) set C2 when
+    """ST(0) = f(ST(0)). FSIN/FCOS (trig Q_SIN/Q_COS, else -1) set C2 when
     |x| >= 2^63 (ST(0) unchanged), else clear it."""
     cdef F80 r, r1
     cdef uint16_t hsw
@@ -550,11 +550,11 @@ cdef void x_f2xm1(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void x_fsin(CPUState* s, Insn* i) noexcept nogil:
-    unary(s, hx_sin, LM_SIN)
+    unary(s, hx_sin, Q_SIN)
 
 
 cdef void x_fcos(CPUState* s, Insn* i) noexcept nogil:
-    unary(s, hx_cos, LM_COS)
+    unary(s, hx_cos, Q_COS)
 
 
 cdef void two_keep(CPUState* s, hx_fn f, bint prem) noexcept nogil:
@@ -670,11 +670,11 @@ cdef void push_two_saved(CPUState* s, hx_fn f, int trig) noexcept nogil:
 
 
 cdef void x_fptan(CPUState* s, Insn* i) noexcept nogil:
-    push_two_saved(s, hx_ptan, LM_TAN)
+    push_two_saved(s, hx_ptan, Q_TAN)
 
 
 cdef void x_fsincos(CPUState* s, Insn* i) noexcept nogil:
-    push_two_saved(s, hx_sincos, LM_SINCOS)
+    push_two_saved(s, hx_sincos, Q_SINCOS)
 
 
 # ---------------------------------------------------------------------------------
