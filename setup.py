@@ -13,7 +13,9 @@ from Cython.Build import cythonize  # noqa: E402
 opts = ["-O2", "-fno-strict-aliasing", "-Wno-unused-function", "-Wno-unused-variable"]
 extensions = [
     Extension("emu.memory", ["emu/memory.pyx"], extra_compile_args=opts),
-    Extension("cpu.interp", ["cpu/interp.pyx"], extra_compile_args=opts),
+    # libquadmath: binary128 sin/cos/tan for the x87's reduced-argument range (cpu/fpu.pxi)
+    Extension("cpu.interp", ["cpu/interp.pyx"], extra_compile_args=opts,
+              libraries=["quadmath"]),
 ]
 
 setup(

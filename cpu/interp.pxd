@@ -9,3 +9,4 @@ cdef class CPU:
     cdef public object intc
     cdef object error
     cdef object intercept_cb
+    cdef public object on_ferr

@@ -34,11 +34,13 @@ include "ops_bcd.pxi"
 include "ops_bit.pxi"
 include "ops_string.pxi"
 include "ops_system.pxi"
+include "fpu.pxi"
 include "ops_x87.pxi"
 include "optable.pxi"
 
 init_parity()
 init_optable()
+init_x87()
 
 STOP_NAMES = {STOP_SLICE: "slice", STOP_HLT: "hlt", STOP_TRIPLE: "triple-fault",
               STOP_REQUEST: "stop-request"}
@@ -89,6 +91,10 @@ INTERCEPT_REASONS = ("cpuid", "hlt", "invlpg", "io", "rdmsr", "wrmsr", "cr_read"
                      "dr_access", "rdtsc", "rdpmc", "invd", "wbinvd", "pause", "task_switch",
                      "exception", "intr", "nmi", "soft_int", "shutdown")
 
+cdef void _ferr_out(void* ctx, int level) noexcept nogil:
+    with gil:
+        (<CPU>ctx)._ferr(level)
+
 
 cdef class CPU:
     """A P6-class IA-32 CPU attached to a Memory, a port bus and an interrupt controller.
@@ -115,6 +121,8 @@ cdef class CPU:
         self.s.port_in = _port_in
         self.s.port_out = _port_out
         self.s.intr_ack = _intr_ack
+        self.s.ferr_out = _ferr_out
+        self.on_ferr = None
         self.s.io_ctx = <void*>self
         self.s.a20_mask = 0xFFFFFFFFU
         self.reset()
@@ -174,6 +182,14 @@ cdef class CPU:
         self.s.intercept_fn = _intercept
         self.s.intercept_ctx = <void*>self
 
+    def _ferr(self, int level):
+        if self.on_ferr is None:
+            return
+        try:
+            self.on_ferr(level)
+        except BaseException as e:
+            self._fail(e)
+
     def _fail(self, e):
         if self.error is None:
             self.error = e
@@ -222,6 +238,8 @@ cdef class CPU:
         s.pending &= ~(<uint32_t>(PEND_NMI | PEND_RESET))
         s.cpl = 0
         s.paging = s.pae = s.nxe = 0
+        s.ignne = 0
+        fpu_reset(s)
         update_mode(s)
         tlb_flush(s, 0)
         icache_flush(s)
@@ -408,6 +426,32 @@ cdef class CPU:
         if not ok:
             raise PageFault(*fault)
         return pa
+
+    # -- x87 ------------------------------------------------------------------------
+    @property
+    def ferr(self):
+        """FERR# output: an unmasked x87 exception is pending with CR0.NE = 0. The
+        platform routes it to IRQ13; on_ferr(level) is called when it changes."""
+        return bool(self.s.ferr)
+
+    @property
+    def ignne(self):
+        return bool(self.s.ignne)
+
+    @ignne.setter
+    def ignne(self, bint level):
+        """IGNNE# input (a PC chipset asserts it when port F0h is written, until
+        FERR# drops): waiting FP instructions then run despite a pending exception."""
+        self.s.ignne = level
+
+    def fpu_state(self):
+        """The x87 state: physical registers as (significand, sign/exponent) pairs,
+        control/status (with TOP)/full tag words, last instruction and operand."""
+        cdef CPUState* s = self.s
+        return dict(regs=[(s.fpr[k].sig, s.fpr[k].se) for k in range(8)],
+                    fcw=s.fcw, fsw=fpu_sw(s), ftw=fpu_tag_word(s), top=s.ftop,
+                    empty=s.fempty, fip=s.fip, fcs=s.fcs, fop=s.fop, fdp=s.fdp,
+                    fds=s.fds)
 
     def read_virt(self, name, uint32_t off, int size):
         """Read memory through segmentation and paging without faulting (debugger)."""

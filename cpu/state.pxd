@@ -131,6 +131,24 @@ cdef enum:
     PEND_NMI = 4
     PEND_RESET = 8
 
+    # x87 status word bits
+    FSW_IE = 0x1
+    FSW_DE = 0x2
+    FSW_ZE = 0x4
+    FSW_OE = 0x8
+    FSW_UE = 0x10
+    FSW_PE = 0x20
+    FSW_SF = 0x40
+    FSW_ES = 0x80
+    FSW_C0 = 0x100
+    FSW_C1 = 0x200
+    FSW_C2 = 0x400
+    FSW_TOP = 0x3800
+    FSW_C3 = 0x4000
+    FSW_B = 0x8000
+    FSW_EXC = 0x3F            # the six exception flags (maskable by FCW bits 0-5)
+    FSW_CC = 0x4700           # C0 C1 C2 C3
+
     # Insn.rep
     REP_NONE = 0
     REP_E = 1                 # F3: REP / REPE
@@ -186,6 +204,14 @@ ctypedef struct Insn:
     uint32_t imm2             # second immediate (far pointer selector, ENTER level)
 
 
+ctypedef struct F80:
+    # one 80-bit x87 register, laid out as in memory (the host's long double): the
+    # 64-bit significand with its explicit integer bit, then sign and 15-bit exponent.
+    # An MMX register is the significand field of the physical register it aliases.
+    uint64_t sig
+    uint16_t se
+
+
 ctypedef uint32_t (*port_in_t)(void* ctx, uint16_t port, int size) noexcept nogil
 ctypedef void (*port_out_t)(void* ctx, uint16_t port, uint32_t val, int size) noexcept nogil
 ctypedef int (*intr_ack_t)(void* ctx) noexcept nogil
@@ -216,6 +242,7 @@ cdef enum:
     ICPT_SOFT_INT = 18        # qual: vector of INT n / INT3 / INTO / INT1
     ICPT_SHUTDOWN = 19        # triple fault
     ICPT_COUNT = 20
+ctypedef void (*ferr_out_t)(void* ctx, int level) noexcept nogil
 
 
 ctypedef struct CPUState:
@@ -294,6 +321,30 @@ ctypedef struct CPUState:
     uint8_t nmi_blocked       # in an NMI handler until the next IRET
     uint8_t tf_trap           # single-step trap due after the current instruction
     int stop_reason
+
+    # x87 FPU (cpu/fpu.pxi, cpu/ops_x87.pxi; Intel SDM vol. 1, ch. 8). ST(i) is
+    # fpr[(ftop + i) & 7]. Tags: only "empty" is state (fempty); the full 2-bit tags
+    # that FSTENV/FSAVE store are derived from the register contents, as the hardware
+    # does (SDM vol. 1, 8.1.7). MMX aliasing: MMn is fpr[n].sig, an MMX write sets
+    # fpr[n].se = 0xFFFF; MMX instructions set ftop = 0 and fempty = 0, EMMS fempty = 0xFF.
+    F80 fpr[8]
+    uint16_t fcw
+    uint16_t fsw              # status word without TOP (bits 11-13 are ftop)
+    uint8_t ftop
+    uint8_t fempty            # bit n: physical register n is empty (tag 11b)
+    uint16_t fop              # opcode of the last non-control instruction (11 bits)
+    uint16_t fcs              # its CS selector
+    uint32_t fip              # its offset (first prefix byte)
+    uint16_t fds              # selector and offset of its memory operand
+    uint32_t fdp
+    # MS-DOS compatibility error signalling (CR0.NE = 0): FERR# is asserted when an
+    # unmasked exception is flagged (P6: at the end of that instruction) and drops when
+    # ES is cleared; ferr_out (may be NULL) tells the platform, which routes it to
+    # IRQ13. IGNNE# (set by the platform, on a PC by writing port F0h) lets waiting FP
+    # instructions run despite a pending exception; without it they freeze.
+    uint8_t ferr
+    uint8_t ignne
+    ferr_out_t ferr_out
 
     port_in_t port_in
     port_out_t port_out
