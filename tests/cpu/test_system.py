@@ -96,7 +96,7 @@ def test_cpuid_vendor():
 FEATURES = dict(FPU=0, VME=1, DE=2, PSE=3, TSC=4, MSR=5, PAE=6, MCE=7, CX8=8, APIC=9,
                 SEP=11, MTRR=12, PGE=13, MCA=14, CMOV=15, PAT=16, PSE36=17, CLFSH=19,
                 MMX=23, FXSR=24, SSE=25, SSE2=26)
-ADVERTISED = {"PSE", "TSC", "MSR", "PAE", "CX8", "SEP", "MTRR", "PGE", "CMOV", "PAT"}
+ADVERTISED = {"FPU", "PSE", "TSC", "MSR", "PAE", "CX8", "SEP", "MTRR", "PGE", "CMOV", "PAT"}
 
 
 def test_cpuid_leaf1_signature_and_features():
