@@ -30,6 +30,8 @@ WORKLOADS = {
     "pm32": ("pm32.asm", "32-bit protected mode, flat, integer mix", 100_000),
     "pm32-paging": ("pm32_paging.asm", "the pm32 mix with 4 KiB paging, TLB-missing walk",
                     100_000),
+    "pm32-fpu": ("pm32_fpu.asm", "32-bit protected mode, x87 arithmetic/sqrt/memory mix",
+                 400_000),
 }
 
 

@@ -10,7 +10,8 @@ from emu import cli
 
 ROUNDS = 20                              # small: the reference runs in milliseconds
 
-POST_CODES = {"real16": [1, 4], "pm32": [1, 2, 4], "pm32-paging": [1, 2, 3, 4]}
+POST_CODES = {"real16": [1, 4], "pm32": [1, 2, 4], "pm32-paging": [1, 2, 3, 4],
+              "pm32-fpu": [1, 2, 4]}
 
 
 @pytest.fixture(scope="module")
