@@ -1,0 +1,89 @@
+"""The CPU test ROMs of tests/roms, run as a user runs them: `python -m emu run --bios
+ROM --headless`. Each ROM boots from the reset vector, switches to protected mode on
+its own, checks one mechanism against the SDM (gates, task switches, v8086 mode,
+paging faults, the exception order, ...), reports each step as a POST code, prints
+"PASS <name>" or "FAIL <name>: <detail>" on the debug console and exits through
+isa-debug-exit (0 on success: exit status 1). triplefault.asm ends in a triple fault
+on purpose. The sources are assembled here with keystone through bench/roms/build.py.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from bench.roms import build
+from emu import cli
+from tests.conftest import ROOT
+
+ROMS = ROOT / "tests" / "roms"
+MAX_INSTRUCTIONS = 5_000_000            # every ROM needs far fewer; a hang stops here
+POST_BOOT = [0x01, 0x02]                # reset; protected mode with the library ready
+POST_PASS, POST_FAIL = 0xAA, 0xEE
+
+# ROM -> its step POST codes, in order (between POST_BOOT and POST_PASS)
+STEPS = {
+    "callgate": [0x10, 0x11, 0x12],
+    "interrupts": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15],
+}
+
+
+def pyx86_run(rom, tmp_path, *args):
+    """Run ROM bytes headless; returns (CompletedProcess, POST codes)."""
+    path = tmp_path / "test.rom"
+    path.write_bytes(rom)
+    post = tmp_path / "post.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PYX86_DEBUG", None)
+    p = subprocess.run([sys.executable, "-m", "emu", "run", "--bios", str(path), "--headless",
+                        "--post-log", str(post), *map(str, args)],
+                       cwd=ROOT, env=env, capture_output=True, timeout=120)
+    codes = [int(line, 16) for line in post.read_text().split()] if post.exists() else []
+    return p, codes
+
+
+def build_rom(name):
+    return build.rom_image(ROMS / (name + ".asm"))
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_rom_passes(name, tmp_path):
+    p, codes = pyx86_run(build_rom(name), tmp_path, "--no-reboot",
+                         "--max-instructions", MAX_INSTRUCTIONS)
+    out = p.stdout.decode(errors="replace")
+    assert (out, p.returncode) == ("PASS %s\n" % name, 1), out + p.stderr.decode()
+    assert p.stderr == b""
+    assert codes == POST_BOOT + STEPS[name] + [POST_PASS]
+
+
+# -- keystone pitfalls that assemble silently into the wrong code ----------------------
+_REGISTERS = set("eax ebx ecx edx esi edi esp ebp ax bx cx dx si di sp bp "
+                 "al ah bl bh cl ch dl dh".split())
+_SEGMENT_REGISTERS = {"cs", "ds", "es", "ss", "fs", "gs"}
+
+
+def _lint(line):
+    """What is wrong with one source line (comment stripped), or None."""
+    if "\\" in line:                       # macro bodies name their arguments
+        return None
+    for inner in re.findall(r"\[([^\]]*)\]", line):
+        names = [w for w in re.findall(r"\b[A-Za-z_]\w*", inner) if w not in _REGISTERS]
+        if len(names) > 1:
+            return "memory operand with two symbols (keystone keeps the last): " + inner
+    m = re.match(r"\s*(push|pop)\s+([A-Za-z_]\w*)\s*$", line)
+    if m and m.group(2) in _SEGMENT_REGISTERS:
+        return "PUSH/POP of a segment register (keystone adds a 66 prefix)"
+    if m and m.group(1) == "push" and m.group(2) not in _REGISTERS:
+        return "PUSH of a symbol (keystone may push a word): use push32"
+    return None
+
+
+def test_sources_avoid_silent_keystone_pitfalls():
+    problems = []
+    for path in sorted(ROMS.glob("*.[ai]*")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            why = _lint(line.split(";", 1)[0])
+            if why:
+                problems.append("%s:%d: %s" % (path.name, n, why))
+    assert problems == []
