@@ -28,6 +28,7 @@ STEPS = {
     "interrupts": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15],
     "tasks": [0x10, 0x11, 0x12, 0x13, 0x14],
     "v86": [0x10, 0x11, 0x12],
+    "paging": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18],
 }
 
 
@@ -65,9 +66,30 @@ _REGISTERS = set("eax ebx ecx edx esi edi esp ebp ax bx cx dx si di sp bp "
 _SEGMENT_REGISTERS = {"cs", "ds", "es", "ss", "fs", "gs"}
 
 
+_NOT_SYMBOLS = _REGISTERS | _SEGMENT_REGISTERS | {"ptr", "byte", "word", "dword", "qword"}
+
+
+def _operands(text):
+    """Comma-separated operands, commas inside brackets or quotes kept."""
+    out, depth, quote, cur = [], 0, False, ""
+    for ch in text:
+        if ch == '"':
+            quote = not quote
+        elif not quote and ch in "[(":
+            depth += 1
+        elif not quote and ch in "])":
+            depth -= 1
+        if ch == "," and not depth and not quote:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return out + [cur.strip()] if cur.strip() else out
+
+
 def _lint(line):
     """What is wrong with one source line (comment stripped), or None."""
-    if "\\" in line:                       # macro bodies name their arguments
+    if "\\" in line or re.match(r"\s*(\.|\w+:)", line):  # macro bodies, directives, labels
         return None
     for inner in re.findall(r"\[([^\]]*)\]", line):
         names = [w for w in re.findall(r"\b[A-Za-z_]\w*", inner) if w not in _REGISTERS]
@@ -78,6 +100,13 @@ def _lint(line):
         return "PUSH/POP of a segment register (keystone adds a 66 prefix)"
     if m and m.group(1) == "push" and m.group(2) not in _REGISTERS:
         return "PUSH of a symbol (keystone may push a word): use push32"
+    words = line.split(None, 1)
+    for op in _operands(words[1]) if len(words) > 1 else []:
+        if "[" in op or op.startswith('"'):
+            continue
+        names = [w for w in re.findall(r"\b[A-Za-z_]\w*", op) if w not in _NOT_SYMBOLS]
+        if names and not re.match(r"[A-Za-z_]", op):
+            return "operand %r does not start with its symbol (keystone reads memory)" % op
     return None
 
 
