@@ -29,7 +29,12 @@ STEPS = {
     "tasks": [0x10, 0x11, 0x12, 0x13, 0x14],
     "v86": [0x10, 0x11, 0x12],
     "paging": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18],
+    "exceptions": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17],
+    "iobitmap": [0x10, 0x33, 0x11, 0x12, 0x13],       # 33: written by ring 3
+    "sysenter": [0x10, 0x11, 0x12, 0x13],
 }
+TRIPLE_LINE = b"triplefault: #GP and #DF gates not present\n"
+TRIPLE_POST = POST_BOOT + [0x10]
 
 
 def pyx86_run(rom, tmp_path, *args):
@@ -58,6 +63,26 @@ def test_rom_passes(name, tmp_path):
     assert (out, p.returncode) == ("PASS %s\n" % name, 1), out + p.stderr.decode()
     assert p.stderr == b""
     assert codes == POST_BOOT + STEPS[name] + [POST_PASS]
+
+
+def test_triple_fault_stops_with_no_reboot(tmp_path):
+    p, codes = pyx86_run(build_rom("triplefault"), tmp_path, "--no-reboot",
+                         "--max-instructions", MAX_INSTRUCTIONS)
+    assert (p.stdout, p.returncode) == (TRIPLE_LINE, cli.EXIT_TRIPLE_FAULT), p.stderr.decode()
+    assert codes == TRIPLE_POST
+    err = p.stderr.decode()
+    assert err.startswith("pyx86: triple fault\n") and "EIP=" in err
+
+
+def test_triple_fault_resets_and_boots_again(tmp_path):
+    # each boot is about 16k instructions (most of them clearing the tables)
+    p, codes = pyx86_run(build_rom("triplefault"), tmp_path, "--max-instructions", 100_000)
+    assert p.returncode == cli.EXIT_LIMIT, p.stderr.decode()
+    boots = p.stdout.count(TRIPLE_LINE)
+    assert boots >= 3 and p.stdout == TRIPLE_LINE * boots
+    assert codes == (TRIPLE_POST * (boots + 1))[:len(codes)]
+    assert len(codes) >= len(TRIPLE_POST) * boots
+    assert p.stderr.decode().count("triple fault: machine reset") == 1
 
 
 # -- keystone pitfalls that assemble silently into the wrong code ----------------------
