@@ -24,14 +24,20 @@ POST_PASS, POST_FAIL = 0xAA, 0xEE
 
 # ROM -> its step POST codes, in order (between POST_BOOT and POST_PASS)
 STEPS = {
-    "callgate": [0x10, 0x11, 0x12],
-    "interrupts": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15],
+    "callgate": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15],
+    "interrupts": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17],
     "tasks": [0x10, 0x11, 0x12, 0x13, 0x14],
-    "v86": [0x10, 0x11, 0x12],
+    "tss_trap": [0x10],
+    "v86": [0x10, 0x11, 0x12, 0x13],
     "paging": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18],
-    "exceptions": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17],
+    "exceptions": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18],
     "iobitmap": [0x10, 0x33, 0x11, 0x12, 0x13],       # 33: written by ring 3
     "sysenter": [0x10, 0x11, 0x12, 0x13],
+    "realmode": [0x10, 0x11, 0x12, 0x13],
+}
+# ROMs that find a CPU bug: strict, so the fix turns them into a failure to clean up
+KNOWN_CPU_BUGS = {
+    "tss_trap": "the TSS T bit raises no #DB (cpu/tasks.pxi: not implemented)",
 }
 TRIPLE_LINE = b"triplefault: #GP and #DF gates not present\n"
 TRIPLE_POST = POST_BOOT + [0x10]
@@ -55,7 +61,9 @@ def build_rom(name):
     return build.rom_image(ROMS / (name + ".asm"))
 
 
-@pytest.mark.parametrize("name", list(STEPS))
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_CPU_BUGS[n], strict=True))
+    if n in KNOWN_CPU_BUGS else n for n in STEPS])
 def test_rom_passes(name, tmp_path):
     p, codes = pyx86_run(build_rom(name), tmp_path, "--no-reboot",
                          "--max-instructions", MAX_INSTRUCTIONS)

@@ -1,7 +1,9 @@
 ; Call gates and conforming code (SDM vol. 3A, 5.8): CALL from ring 3 through a
 ; 32-bit call gate to ring 0 with three parameters copied to the new stack and RETF
 ; back; a conforming segment called from ring 3 runs at CPL 3; a gate whose DPL is
-; below CPL, and a gate to a segment that is not present, fault.
+; below CPL, and a gate to a segment that is not present, fault. A gate to ring 2
+; takes SS2:ESP2 from the TSS and RETF nulls the segment registers ring 3 may not
+; use; a ring-1 stack that does not fit is #TS; RETF checks the popped SS.
 .include "boot.inc"
 
 .equ SEL_GATE, 0x40             ; call gate, DPL 3 -> code0:cg_target, 3 parameters
@@ -9,6 +11,12 @@
 .equ SEL_GATE0, 0x50            ; call gate, DPL 0 -> code0:cg_target
 .equ SEL_GATE_NP, 0x58          ; call gate, DPL 3 -> SEL_CODE_NP
 .equ SEL_CODE_NP, 0x60          ; code, DPL 0, not present
+.equ SEL_CODE2, 0x68            ; code, DPL 2, flat
+.equ SEL_DATA2, 0x70            ; data, DPL 2, flat
+.equ SEL_GATE2, 0x78            ; call gate, DPL 3 -> SEL_CODE2:cg2_target, 1 parameter
+.equ SEL_CODE1, 0x80            ; code, DPL 1, flat
+.equ SEL_GATE1, 0x88            ; call gate, DPL 3 -> SEL_CODE1:cg_target
+.equ STACK2_TOP, 0x78000        ; TSS0.ESP2 (SS2 = SEL_DATA2 | 2)
 
 .equ R0_ESP, DATA + 0x00        ; seen by cg_target in ring 0
 .equ R0_CS, DATA + 0x04
@@ -19,6 +27,12 @@
 .equ R3_DS, DATA + 0x48
 .equ R3_ES, DATA + 0x4C
 .equ R3_CS, DATA + 0x50
+.equ R2_ESP, DATA + 0x60        ; seen by cg2_target in ring 2
+.equ R2_CS, DATA + 0x64
+.equ R2_SS, DATA + 0x68
+.equ R2_FRAME, DATA + 0x70      ; 5 dwords
+.equ R3_FS, DATA + 0x90         ; seen by ring 3 after the RETF from ring 2
+.equ R3_GS, DATA + 0x94
 
 .code32
 main:
@@ -27,6 +41,15 @@ main:
     gate GDT+SEL_GATE0, cg_target, SEL_CODE0, ACC_CALL32, 0
     gate GDT+SEL_GATE_NP, cg_target, SEL_CODE_NP, ACC_CALL32|ACC_DPL3, 0
     desc GDT+SEL_CODE_NP, 0, 0xFFFFF, 0x1B, 0xC
+    desc GDT+SEL_CODE2, 0, 0xFFFFF, 0xDB, 0xC
+    desc GDT+SEL_DATA2, 0, 0xFFFFF, 0xD3, 0xC
+    gate GDT+SEL_GATE2, cg2_target, SEL_CODE2, ACC_CALL32|ACC_DPL3, 1
+    desc GDT+SEL_CODE1, 0, 0xFFFFF, 0xBB, 0xC
+    gate GDT+SEL_GATE1, cg_target, SEL_CODE1, ACC_CALL32|ACC_DPL3, 0
+    setd TSS0+0x0C, 0x77000     ; ESP1, with SS1 = data3 | 3: unusable at ring 1
+    setd TSS0+0x10, DATA3_RPL3
+    setd TSS0+0x14, STACK2_TOP  ; ESP2
+    setd TSS0+0x18, SEL_DATA2|2 ; SS2
 
 ; -- 10: ring 3 -> call gate -> ring 0 -> RETF 12 -> ring 3 ------------------------
     post 0x10
@@ -89,6 +112,49 @@ code0_faulted:
     fail "call gate to a not-present segment did not fault"
 np_faulted:
     expect_fault 11, SEL_CODE_NP, r3_gate_np_call, "gate to a not-present segment"
+
+; -- 13: ring 3 -> ring 2: the stack from SS2:ESP2; RETF nulls DS and GS (DPL 2) ------
+    post 0x13
+    mov eax, r3_gate2_call
+    mov ebx, 0x2
+    call run_ring3
+    expect_mem R2_CS, SEL_CODE2|2, "ring-2 CS"
+    expect_mem R2_SS, SEL_DATA2|2, "ring-2 SS (TSS0.SS2)"
+    expect_mem R2_ESP, STACK2_TOP-20, "ring-2 ESP (TSS0.ESP2 - 5 dwords)"
+    expect_mem R2_FRAME, r3_after_gate2, "ring-2 frame: EIP"
+    expect_mem R2_FRAME+4, CODE3_RPL3, "ring-2 frame: CS"
+    expect_mem R2_FRAME+8, 0xD2, "ring-2 frame: parameter"
+    expect_mem R2_FRAME+12, STACK3_TOP-4, "ring-2 frame: ESP"
+    expect_mem R2_FRAME+16, DATA3_RPL3, "ring-2 frame: SS"
+    expect_mem R3_ESP, STACK3_TOP, "ring-3 ESP after RETF 4 from ring 2"
+    expect_mem R3_DS, 0, "DS (DPL 2) after RETF to ring 3"
+    expect_mem R3_FS, DATA3_RPL3, "FS (DPL 3) after RETF to ring 3"
+    expect_mem R3_GS, 0, "GS (DPL 2) after RETF to ring 3"
+
+; -- 14: a ring-1 stack whose selector does not fit ring 1: #TS(SS1) ---------------------
+    post 0x14
+    on_fault ts_faulted
+    mov eax, r3_gate1_call
+    mov ebx, 0x2
+    call run_ring3
+    fail "call gate to ring 1 with SS1 of RPL 3 did not fault"
+ts_faulted:
+    expect_fault 10, SEL_DATA3, r3_gate1_call, "ring-1 stack with RPL 3: #TS"
+    expect_mem caught_cs, CODE3_RPL3, "#TS frame: CS"
+
+; -- 15: RETF to ring 3 with an SS whose RPL is not 3: #GP(SS) ---------------------------
+    post 0x15
+    on_fault retf_faulted
+    push32 SEL_DATA3|2
+    push32 STACK3_TOP
+    push32 CODE3_RPL3
+    push32 r3_gate0_call
+retf_bad_ss:
+    retf
+    fail "RETF with SS RPL 2 to CS RPL 3 did not fault"
+retf_faulted:
+    expect_fault 13, SEL_DATA3, retf_bad_ss, "RETF to ring 3 with SS RPL 2"
+    expect_mem caught_cs, SEL_CODE0, "RETF fault: still in ring 0"
     jmp pass
 
 ; -- ring 0: the call gate's target --------------------------------------------------
@@ -110,7 +176,44 @@ cg_copy:
     mov eax, 0x600DF00D
     retf 12
 
+; -- ring 2: the gate's target --------------------------------------------------------
+cg2_target:
+    mov dword ptr ss:[R2_ESP], esp
+    mov eax, cs
+    mov dword ptr ss:[R2_CS], eax
+    mov eax, ss
+    mov dword ptr ss:[R2_SS], eax
+    xor ecx, ecx
+cg2_copy:
+    mov eax, dword ptr [esp + ecx * 4]
+    mov dword ptr ss:[R2_FRAME + ecx * 4], eax
+    inc ecx
+    cmp ecx, 5
+    jb cg2_copy
+    mov eax, SEL_DATA2|2
+    mov ds, ax
+    mov gs, ax
+    mov eax, DATA3_RPL3
+    mov fs, ax
+    retf 4
+
 ; -- ring 3 ---------------------------------------------------------------------------
+r3_gate2_call:
+    push 0xD2
+    callf SEL_GATE2|3, 0
+r3_after_gate2:
+    mov dword ptr ss:[R3_ESP], esp
+    mov eax, ds
+    mov dword ptr ss:[R3_DS], eax
+    mov eax, fs
+    mov dword ptr ss:[R3_FS], eax
+    mov eax, gs
+    mov dword ptr ss:[R3_GS], eax
+    int 0x7F
+r3_gate1_call:
+    callf SEL_GATE1|3, 0
+    int 0x7F
+
 r3_gate_call:
     push 0xA1
     push 0xB2

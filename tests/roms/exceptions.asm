@@ -4,13 +4,17 @@
 ; bytes is #GP; LOCK where not allowed is #UD; TF traps after the instruction after
 ; POPFD, before the next instruction's fault; double faults: contributory then
 ; contributory is #DF(0), contributory then #PF (reading the IDT) is served serially,
-; #PF then #PF is #DF (here through a task gate), benign then contributory is serial.
+; #PF then #PF is #DF (here through a task gate), benign then contributory is serial;
+; stack accesses (pushes, [EBP]) beyond SS's limit, expand-down included, are #SS.
 .include "boot.inc"
 
 .equ SEL_SMALL, 0x40            ; data, base 0, limit 0xFFF
 .equ SEL_LIMITED, 0x48          ; data, base 0x300000, limit 0xFFF
 .equ SEL_CODE_LIM, 0x50         ; code, base 0x300000, limit 0xFFF
 .equ SEL_TSS_DF, 0x58           ; the double-fault task
+.equ SEL_STACK_ED3, 0x60        ; data, DPL 3, expand-down, B: offsets 0x1000-0xFFFFFFFF
+.equ SEL_STACK_SM3, 0x68        ; data, DPL 3, base 0x60000, limit 0xFFFF
+.equ ED_BASE, 0x200000
 
 .equ PD, 0x100000
 .equ PT0, 0x101000              ; 4 KiB pages for 0-4 MiB, identity
@@ -61,12 +65,14 @@ main:
     desc GDT+SEL_LIMITED, CODE_PG, 0xFFF, 0x93, 0x4
     desc GDT+SEL_CODE_LIM, CODE_PG, 0xFFF, 0x9B, 0x4
     desc GDT+SEL_TSS_DF, TSS1, 0x67, ACC_TSS32, 0
+    desc GDT+SEL_STACK_ED3, ED_BASE, 0xFFF, 0xF7, 0x4
+    desc GDT+SEL_STACK_SM3, 0x60000, 0xFFFF, 0xF3, 0x4
     xor eax, eax                ; paging: identity with three holes
     mov edi, PD
     mov ecx, 1024
     rep stosd
     mov edi, PT0
-    mov eax, 3
+    mov eax, 7
 pt0_fill:
     stosd
     add eax, 0x1000
@@ -75,7 +81,7 @@ pt0_fill:
     setd PTE_NP_PG, 0
     setd PTE_IDT2_NP, 0
     setd PTE_BAD_STACK, 0
-    setd PD, PT0|3
+    setd PD, PT0|7
     mov eax, PD
     mov cr3, eax
     mov eax, cr0
@@ -316,7 +322,47 @@ de_np:
     fail "#DE with a not-present gate did not fault"
 de_np_caught:
     expect_fault 8, 0, de_np, "#DE, gate not present: #DF"
+
+; -- 18: stack limits (at CPL 3, so that #SS is delivered on the TSS stack) --------------
+    post 0x18
+    on_fault ed_caught
+    mov eax, r3_ed
+    mov ebx, 2
+    call run_ring3
+    fail "PUSH below an expand-down stack's limit did not fault"
+ed_caught:
+    expect_fault 12, 0, r3_ed_push, "PUSH below an expand-down limit: #SS(0)"
+    expect_mem caught_old_esp, 0x1000, "#SS frame: ESP before the faulting PUSH"
+    expect_mem caught_old_ss, SEL_STACK_ED3|3, "#SS frame: SS"
+    expect_mem ED_BASE+0x1000, 0x11111111, "the PUSH at the lowest valid offset"
+    on_fault ebp_caught
+    mov eax, r3_ebp
+    mov ebx, 2
+    call run_ring3
+    fail "[EBP] beyond SS's limit did not fault"
+ebp_caught:
+    expect_fault 12, 0, r3_ebp_insn, "[EBP] beyond SS's limit: #SS(0)"
+    expect edx, 0x5A5A5A5A, "[EBP - 0x10] within the limit"
     jmp pass
+
+r3_ed:
+    mov eax, SEL_STACK_ED3|3
+    mov ss, ax
+    mov esp, 0x1004
+    push 0x11111111
+r3_ed_push:
+    push 0x22222222
+    int 0x7F
+r3_ebp:
+    mov dword ptr [0x6FFF0], 0x5A5A5A5A
+    mov eax, SEL_STACK_SM3|3
+    mov ss, ax
+    mov esp, 0xFF00
+    mov ebp, 0x10000
+    mov edx, dword ptr [ebp - 0x10]
+r3_ebp_insn:
+    mov eax, dword ptr [ebp]
+    int 0x7F
 
 ; #DB: record EIP and DR6, clear TF in the frame, log the vector like the catcher
 db_handler:

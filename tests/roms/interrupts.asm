@@ -2,11 +2,14 @@
 ; interrupt gate switches to the TSS stack and clears IF, a trap gate keeps IF, IRET
 ; returns to ring 3; INT n / INT3 through a DPL-0 gate from ring 3 is #GP with the
 ; IDT error code; INT3 and INTO are traps; a ring-0 interrupt pushes no stack
-; pointer; a 16-bit gate pushes words; CPL > IOPL: CLI faults, POPFD keeps IF and IOPL.
+; pointer; a 16-bit gate pushes words; CPL > IOPL: CLI faults, POPFD keeps IF and IOPL;
+; a handler in conforming code runs at CPL 3 on the ring-3 stack; a gate to code
+; of a higher DPL is #GP.
 .include "boot.inc"
 
 .equ SEL_CODE_F, 0x40           ; 32-bit code, base 0xF0000, limit 0xFFFF (16-bit gate
                                 ; offsets reach the ROM through it)
+.equ SEL_CONF, 0x48            ; conforming code, DPL 0, flat
 .equ R0_ESP, DATA + 0x00        ; recorded by the ring-0 handlers
 .equ R0_EFLAGS, DATA + 0x04
 .equ R0_CS, DATA + 0x08
@@ -19,6 +22,8 @@
 .equ IDT41, IDT + 0x41 * 8
 .equ IDT42, IDT + 0x42 * 8
 .equ IDT44, IDT + 0x44 * 8
+.equ IDT45, IDT + 0x45 * 8
+.equ IDT46, IDT + 0x46 * 8
 .equ IDT3, IDT + 3 * 8
 .equ STUB3, exc_stubs + 3 * 16
 
@@ -28,6 +33,9 @@ main:
     gate IDT41, int_handler, SEL_CODE0, ACC_TRAP32|ACC_DPL3
     gate IDT42, int_handler, SEL_CODE0, ACC_INT32
     desc GDT+SEL_CODE_F, 0xF0000, 0xFFFF, 0x9B, 0x4
+    desc GDT+SEL_CONF, 0, 0xFFFFF, 0x9F, 0xC
+    gate IDT45, int_handler, SEL_CONF, ACC_INT32|ACC_DPL3
+    gate IDT46, int_handler, SEL_CODE3, ACC_INT32
 
 ; -- 10: INT 40 from ring 3: interrupt gate, stack switch, IRETD back --------------
     post 0x10
@@ -139,6 +147,27 @@ cli_faulted:
     call run_ring3
     expect_bits ebx, F_IF|F_IOPL3, F_IOPL3, "EFLAGS after CLI at CPL 3, IOPL 3"
     expect_bits ecx, F_IF|F_IOPL3, F_IF|F_IOPL3, "EFLAGS after POPFD at CPL 3, IOPL 3"
+
+; -- 16: a handler in conforming code: no privilege change, no stack switch ------------
+    post 0x16
+    mov eax, r3_int45
+    mov ebx, 2
+    call run_ring3
+    expect_mem R0_CS, SEL_CONF|3, "conforming handler CS (CPL stays 3)"
+    expect_mem R0_SS, DATA3_RPL3, "conforming handler SS (no switch)"
+    expect_mem R0_ESP, STACK3_TOP-12, "conforming handler ESP (3 dwords)"
+    expect_mem R0_FRAME, r3_after_int45, "conforming handler frame: EIP"
+    expect_mem R0_FRAME+4, CODE3_RPL3, "conforming handler frame: CS"
+    expect_mem R3_ESP, STACK3_TOP, "ring-3 ESP after IRETD from conforming code"
+
+; -- 17: a gate to code of a higher DPL than CPL: #GP(selector) -------------------------
+    post 0x17
+    on_fault dpl_faulted
+int46:
+    int 0x46
+    fail "INT to a DPL-3 handler from ring 0 did not fault"
+dpl_faulted:
+    expect_fault 13, SEL_CODE3, int46, "interrupt gate to DPL-3 code from ring 0"
     jmp pass
 
 ; -- ring 0 handlers -------------------------------------------------------------------
@@ -179,6 +208,12 @@ r3_after_int40:
     pushfd
     pop eax
     mov dword ptr [R3_EFLAGS], eax
+    int 0x7F
+
+r3_int45:
+    int 0x45
+r3_after_int45:
+    mov dword ptr [R3_ESP], esp
     int 0x7F
 
 r3_int41:

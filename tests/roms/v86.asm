@@ -2,7 +2,8 @@
 ; real-mode code (segment arithmetic, a 64 KiB limit), INT n with IOPL 3 through a
 ; DPL-3 gate to a ring-0 handler that reflects it into the real-mode IVT, INT3 is not
 ; IOPL-sensitive; with IOPL 0, CLI/STI/INT n/IRET/PUSHF are #GP(0) and a ring-0
-; monitor emulates them; HLT (CPL 3) is #GP and ends each session; LAR is #UD.
+; monitor emulates them; HLT (CPL 3) is #GP and ends each session; LAR is #UD;
+; IRETD in v8086 mode keeps VM and IOPL; a gate to non-ring-0 code is #GP(selector).
 .include "boot.inc"
 
 .equ V86_SS, 0x2000             ; linear 0x20000, SP 0x1000
@@ -18,6 +19,7 @@
 .equ IDT3, IDT + 3 * 8
 .equ IDT13, IDT + 13 * 8
 .equ IDT30, IDT + 0x30 * 8
+.equ IDT32, IDT + 0x32 * 8
 .equ STUB13, exc_stubs + 13 * 16
 
 .equ VIF, DATA + 0x00           ; the monitor's virtual IF (0 or F_IF)
@@ -37,6 +39,7 @@ main:
     gate IDT30, int30_handler, SEL_CODE0, ACC_INT32|ACC_DPL3
     gate IDT3, bp_handler, SEL_CODE0, ACC_INT32|ACC_DPL3
     gate IDT13, monitor, SEL_CODE0, ACC_INT32
+    gate IDT32, int30_handler, SEL_CODE3, ACC_INT32|ACC_DPL3
     .equ ISR30, isr30 - 0xF0000
     .equ ISR31, isr31 - 0xF0000
     setw IVT30, ISR30           ; real-mode IVT at linear 0
@@ -76,6 +79,7 @@ main:
     expect_w VDS+0x20, V86A_AFTER30, "IP pushed by the reflection"
     expect_w VDS+0x22, V86_CS, "CS pushed by the reflection"
     expect_w VDS+0x18, 0x3002, "v8086 PUSHF after POPF of IOPL 0 at IOPL 3"
+    expect_w VDS+0x1C, 0x3002, "v8086 PUSHF after IRETD of VM 0, IOPL 0"
     ; INT3 at IOPL 3: a trap through the DPL-3 gate
     .equ V86A_AFTER_INT3, v86a_after_int3 - 0xF0000
     expect_mem BP_FRAME, V86A_AFTER_INT3, "INT3 frame: EIP"
@@ -125,6 +129,18 @@ main:
     expect_mem caught_esp, STACK0_TOP-36, "#UD frame position"
     expect_w VDS+0x40, 0x6666, "v8086 code resumed after the #UD"
     expect_mem MON_COUNT, 1, "only HLT reached the monitor"
+
+; -- 13: INT n (IOPL 3) through a gate to DPL-3 code: #GP(code selector) --------------
+    post 0x13
+    on_fault int32_faulted
+    mov eax, v86d - 0xF0000
+    mov ebx, F_IOPL3|2
+    call enter_v86
+    fail "INT 32 to a DPL-3 handler from v8086 mode did not fault"
+int32_faulted:
+    .equ V86D_INT32, v86d - 0xF0000
+    expect_fault 13, SEL_CODE3, V86D_INT32, "v8086 INT to DPL-3 code"
+    expect_mem caught_cs, V86_CS, "v8086 INT to DPL-3 code: frame CS"
     jmp pass
 
 ; Enter v8086 mode at V86_CS:EAX with EFLAGS = EBX | VM; returns when the v8086 code
@@ -157,6 +173,8 @@ enter_v86:
 monitor:
     test dword ptr ss:[esp + 12], F_VM
     jz mon_other
+    cmp dword ptr ss:[esp], 0   ; IOPL-sensitive instructions fault with #GP(0)
+    jne mon_other
     push eax
     push ecx
     push edx
@@ -371,6 +389,15 @@ v86a_big:
     mov eax, dword ptr [ebx]
 v86a_after_big:
     mov word ptr [0x1A], 0x5555
+    .byte 0x66, 0x6A, 0x02      ; PUSH dword 2: an EFLAGS image without VM and IOPL
+    .byte 0x66, 0x0E            ; PUSH dword CS
+    .byte 0x66, 0x68            ; PUSH dword offset
+    .long v86a_after_iretd_ip
+    .byte 0x66, 0xCF            ; IRETD
+v86a_after_iretd:
+    pushf
+    pop ax
+    mov word ptr [0x1C], ax
 v86a_hlt:
     hlt
 
@@ -386,6 +413,10 @@ v86b_after_int3:
     pop ax
     mov word ptr [0x32], ax
     mov word ptr [0x34], sp
+    hlt
+
+v86d:
+    int 0x32
     hlt
 
 v86c:
@@ -410,6 +441,7 @@ isr31_iret:
 
 .code32
 .equ v86a_after_big_ip, v86a_after_big - 0xF0000
+.equ v86a_after_iretd_ip, v86a_after_iretd - 0xF0000
 .equ v86c_after_lar_ip, v86c_after_lar - 0xF0000
 .include "lib.inc"
 test_name:
