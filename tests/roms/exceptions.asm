@@ -5,7 +5,8 @@
 ; POPFD, before the next instruction's fault; double faults: contributory then
 ; contributory is #DF(0), contributory then #PF (reading the IDT) is served serially,
 ; #PF then #PF is #DF (here through a task gate), benign then contributory is serial;
-; stack accesses (pushes, [EBP]) beyond SS's limit, expand-down included, are #SS.
+; stack accesses (pushes, [EBP]) beyond SS's limit, expand-down included, are #SS;
+; BOUND is a fault; #AC needs CPL 3, CR0.AM and EFLAGS.AC.
 .include "boot.inc"
 
 .equ SEL_SMALL, 0x40            ; data, base 0, limit 0xFFF
@@ -29,6 +30,7 @@
 .equ PTE_IDT2_NP, PT0 + 0x304 * 4
 .equ PTE_BAD_STACK, PT0 + 0x306 * 4
 
+.equ BOUNDS, DATA + 0x60        ; BOUND's pair: 10, 20
 .equ DB_COUNT, DATA + 0x00      ; the #DB handler: traps seen,
 .equ DB_EIP, DATA + 0x04        ; the last frame's EIP,
 .equ DB_DR6, DATA + 0x08        ; DR6
@@ -57,6 +59,9 @@
 .equ STUB8, exc_stubs + 8 * 16
 .equ STUB13, exc_stubs + 13 * 16
 .equ NOT_TF, ~F_TF
+.equ F_AC, 0x40000
+.equ CR0_AM, 0x40000
+.equ NOT_CR0_AM, ~CR0_AM
 .equ DR6_BS, 0x4000
 
 .code32
@@ -343,6 +348,37 @@ ed_caught:
 ebp_caught:
     expect_fault 12, 0, r3_ebp_insn, "[EBP] beyond SS's limit: #SS(0)"
     expect edx, 0x5A5A5A5A, "[EBP - 0x10] within the limit"
+
+; -- 19: BOUND, alignment check ---------------------------------------------------------
+    post 0x19
+    mov dword ptr [BOUNDS], 10
+    mov dword ptr [BOUNDS + 4], 20
+    mov eax, 20
+    bound eax, qword ptr [BOUNDS]   ; in range: nothing
+    mov eax, 21
+    on_fault br_caught
+br_insn:
+    bound eax, qword ptr [BOUNDS]
+    fail "BOUND out of range did not fault"
+br_caught:
+    expect_fault 5, -1, br_insn, "BOUND out of range: #BR"
+    mov eax, cr0
+    or eax, CR0_AM
+    mov cr0, eax
+    mov eax, dword ptr [DATA + 0x41]    ; CPL 0: no #AC
+    mov eax, r3_ac
+    mov ebx, 2                  ; AC clear: no #AC
+    call run_ring3
+    on_fault ac_caught
+    mov eax, r3_ac
+    mov ebx, F_AC|2
+    call run_ring3
+    fail "misaligned access at CPL 3 with AM and AC did not fault"
+ac_caught:
+    expect_fault 17, 0, r3_ac, "misaligned access at CPL 3 with AM and AC: #AC(0)"
+    mov eax, cr0
+    and eax, NOT_CR0_AM
+    mov cr0, eax
     jmp pass
 
 r3_ed:
@@ -352,6 +388,9 @@ r3_ed:
     push 0x11111111
 r3_ed_push:
     push 0x22222222
+    int 0x7F
+r3_ac:
+    mov eax, dword ptr [DATA + 0x41]
     int 0x7F
 r3_ebp:
     mov dword ptr [0x6FFF0], 0x5A5A5A5A

@@ -147,6 +147,12 @@ cli_faulted:
     call run_ring3
     expect_bits ebx, F_IF|F_IOPL3, F_IOPL3, "EFLAGS after CLI at CPL 3, IOPL 3"
     expect_bits ecx, F_IF|F_IOPL3, F_IF|F_IOPL3, "EFLAGS after POPFD at CPL 3, IOPL 3"
+    ; IRETD at CPL 3, IOPL 0 to CPL 3: IF and IOPL of the image are ignored
+    mov eax, r3_iretd
+    mov ebx, F_IF|2
+    call run_ring3
+    expect_bits ebx, F_IF|F_IOPL3|F_CF, F_IF|F_CF, "EFLAGS after IRETD at CPL 3, IOPL 0"
+    expect ecx, STACK3_TOP, "ESP after a same-level IRETD"
 
 ; -- 16: a handler in conforming code: no privilege change, no stack switch ------------
     post 0x16
@@ -238,6 +244,17 @@ r3_popfd:                       ; try to clear IF and set IOPL 3 (and CF)
     popfd
     pushfd
     pop ebx
+    int 0x7F
+
+r3_iretd:                       ; same-level IRETD with IF clear and IOPL 3 (and CF)
+    push 0x3003
+    push32 CODE3_RPL3
+    push32 r3_after_iretd
+    iretd
+r3_after_iretd:
+    pushfd
+    pop ebx
+    mov ecx, esp
     int 0x7F
 
 r3_cli_iopl3:

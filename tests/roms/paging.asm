@@ -1,7 +1,8 @@
 ; Paging (SDM vol. 3A, chapter 4): 4 KiB and 4 MiB (PSE) pages, accessed and dirty
 ; bits, #PF error codes and CR2 for supervisor and user accesses (not present, read
 ; only, supervisor page, U/S and R/W combined from PDE and PTE), CR0.WP, a REP STOSD
-; that faults part way, INVLPG; then PAE with EFER.NXE: execute-disable is a #PF
+; that faults part way, a read-modify-write across into a read-only page that changes
+; nothing, INVLPG; then PAE with EFER.NXE: execute-disable is a #PF
 ; with the I/D bit, and with NXE clear the XD bit is reserved (RSVD).
 .include "boot.inc"
 
@@ -20,6 +21,7 @@
 .equ P_ALIAS, 0x204000          ; maps frame 0x204000, later 0x205000
 .equ P_NX, 0x206000             ; PAE: execute-disable
 .equ P_X, 0x207000              ; PAE: executable
+.equ P_RO2, 0x209000            ; user, read-only, after a writable user page
 .equ BIG, 0x400000              ; 4 MiB page -> physical 0x800000
 .equ BIG_ALIAS, 0x800000        ; 4 MiB page, identity
 .equ LOW_U, 0xC00000            ; via PT3
@@ -30,6 +32,7 @@
 .equ PTE_SUP, PT0 + 0x202 * 4
 .equ PTE_AD, PT0 + 0x203 * 4
 .equ PTE_ALIAS, PT0 + 0x204 * 4
+.equ PTE_RO2, PT0 + 0x209 * 4
 .equ PDE1, PD + 4
 .equ PDE2, PD + 8
 .equ PDE3, PD + 12
@@ -69,6 +72,7 @@ pt0_fill:
     setd PTE_RO, P_RO|5
     setd PTE_SUP, P_SUP|3
     setd PTE_ALIAS, P_ALIAS|7
+    setd PTE_RO2, P_RO2|5
     setd PD, PT0|7
     setd PDE1, BIG_ALIAS|0x87   ; PS: 4 MiB page
     setd PDE2, BIG_ALIAS|0x87
@@ -177,6 +181,12 @@ x\@_faulted:
     call run_ring3
     expect ebx, 0x0F0F, "user read of a read-only page"
     expect ecx, 0, "user read, PDE read-only and PTE writable"
+    ; ADD to a dword whose upper half is in the read-only page: all or nothing
+    mov dword ptr [P_RO2 - 4], 0xFFFF0000
+    mov dword ptr [P_RO2], 0x0F0F
+    user_fault r3_split_add, 7, r3_split_add, P_RO2, "user ADD across into a read-only page"
+    expect_mem P_RO2-4, 0xFFFF0000, "the writable half after the faulting ADD"
+    expect_mem P_RO2, 0x0F0F, "the read-only half after the faulting ADD"
 
 ; -- 14: CR0.WP: supervisor writes to read-only pages --------------------------------------
     post 0x14
@@ -331,6 +341,9 @@ r3_pde_rw:
 r3_reads:
     mov ebx, dword ptr [P_RO]
     mov ecx, dword ptr [LOW_RW]
+    int 0x7F
+r3_split_add:
+    add dword ptr [P_RO2 - 2], 0x10001
     int 0x7F
 r3_nx_fetch:
     mov eax, P_NX

@@ -2,7 +2,8 @@
 ; gate and IRET through the back link, INT through an IDT task gate, an exception
 ; with its error code on the new task's stack; busy bits, NT, the back link, CR0.TS,
 ; saved and loaded state, the new task's LDT; JMP to a busy TSS, IRET to a task that
-; is not busy, a TSS below the minimum limit.
+; is not busy, a TSS below the minimum limit; a task switch into v8086 mode (VM in
+; the TSS's EFLAGS) and out of it through a task gate.
 .include "boot.inc"
 
 .equ SEL_TSS1, 0x40             ; task B
@@ -10,6 +11,11 @@
 .equ SEL_TASKGATE, 0x50         ; task gate -> SEL_TSS1
 .equ SEL_LDT, 0x58              ; task B's LDT
 .equ SEL_TSS_SHORT, 0x60        ; 32-bit TSS with limit 0x50 < 0x67
+.equ SEL_TSS_V, 0x68            ; task V: v8086 mode
+.equ TSS_V, 0x6C00
+.equ IDT61, IDT + 0x61 * 8
+.equ V_IP, v86task - 0xF0000
+.equ V_AFTER_INT, v86task_after - 0xF0000
 .equ LDT_BASE, DATA + 0x800
 .equ LDT_DATA, 0x0C             ; LDT entry 1, RPL 0: data at LDT_DATA_BASE
 .equ LDT_DATA_BASE, DATA + 0x100
@@ -22,6 +28,7 @@
 .equ IDT60, IDT + 0x60 * 8
 .equ STUB13, exc_stubs + 13 * 16
 .equ TSS0_EIP, TSS0 + TSS_EIP
+.equ NOT_NT, ~F_NT
 
 .code32
 main:
@@ -141,6 +148,37 @@ short_faulted:
     expect_fault 10, SEL_TSS_SHORT, short_jmp, "JMP to a TSS below the minimum limit"
     str eax
     expect eax, SEL_TSS0, "TR after the failed switch"
+
+; -- 15: JMP to a task in v8086 mode; INT 61 there goes through a task gate back -------
+    post 0x15
+    desc GDT+SEL_TSS_V, TSS_V, 0x67, ACC_TSS32, 0
+    setd TSS_V+TSS_EIP, V_IP
+    setd TSS_V+TSS_EFLAGS, F_VM|F_IOPL3|2
+    setd TSS_V+TSS_ESP, 0x1000
+    setd TSS_V+TSS_CS, 0xF000
+    setd TSS_V+TSS_SS, 0x2000
+    setd TSS_V+TSS_DS, 0x2100
+    setd TSS_V+TSS_ES, 0x2200
+    setd TSS_V+TSS_FS, 0x2300
+    setd TSS_V+TSS_GS, 0x2400
+    gate IDT61, 0, SEL_TSS0, ACC_TASK_GATE|ACC_DPL3
+    jmpf SEL_TSS_V, 0
+    pushfd
+    pop ebx
+    expect_bits ebx, F_NT|F_VM, F_NT, "A: NT after INT through a task gate from v8086"
+    expect_mem TSS0+TSS_LINK, SEL_TSS_V, "A: back link to the v8086 task"
+    expect_w 0x21010, 0x2100, "V: DS in v8086 mode"
+    expect_w 0x21012, 0xF000, "V: CS in v8086 mode"
+    expect_w 0x21014, 0x1000, "V: SP in v8086 mode"
+    expect_mem TSS_V+TSS_EIP, V_AFTER_INT, "A: V's IP saved after its INT"
+    expect_mem_bits TSS_V+TSS_EFLAGS, F_VM|F_IOPL3, F_VM|F_IOPL3, "A: V's EFLAGS saved with VM"
+    expect_mem TSS_V+TSS_CS, 0xF000, "A: V's CS saved"
+    expect_mem TSS_V+TSS_DS, 0x2100, "A: V's DS saved"
+    expect_mem TSS_V+TSS_GS, 0x2400, "A: V's GS saved"
+    expect_mem_bits GDT+SEL_TSS_V+4, 0xF00, 0xB00, "A: V's TSS busy (it is nested)"
+    pushfd
+    and dword ptr [esp], NOT_NT
+    popfd
     jmp pass
 
 ; -- task B ---------------------------------------------------------------------------
@@ -208,6 +246,19 @@ task_c:
     iretd
     fail "task C entered twice"
 
+.code16
+v86task:                        ; task V, in v8086 mode at F000
+    mov ax, ds
+    mov word ptr [0x10], ax
+    mov ax, cs
+    mov word ptr [0x12], ax
+    mov ax, sp
+    mov word ptr [0x14], ax
+    int 0x61
+v86task_after:
+    hlt
+
+.code32
 .include "lib.inc"
 test_name:
     .asciz "tasks"
