@@ -32,6 +32,8 @@ STEPS = {
     "paging": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18],
     "exceptions": [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19],
     "movss_trap": [0x10],
+    "resume_flag": [0x10, 0x11, 0x12],
+    "breakpoints": [0x10],
     "iobitmap": [0x10, 0x33, 0x11, 0x12, 0x13],       # 33: written by ring 3
     "sysenter": [0x10, 0x11, 0x12, 0x13],
     "realmode": [0x10, 0x11, 0x12, 0x13],
@@ -40,6 +42,8 @@ STEPS = {
 KNOWN_CPU_BUGS = {
     "tss_trap": "the TSS T bit raises no #DB (cpu/tasks.pxi: not implemented)",
     "movss_trap": "MOV SS / POP SS do not hold back the single-step trap (cpu/loop.pxi)",
+    "resume_flag": "fault frames push RF = 0 (cpu/loop.pxi exception_entry)",
+    "breakpoints": "DR0-DR3 breakpoints never fire (cpu/ops_system.pxi: not implemented)",
 }
 TRIPLE_LINE = b"triplefault: #GP and #DF gates not present\n"
 TRIPLE_POST = POST_BOOT + [0x10]
