@@ -3,7 +3,8 @@
 ; back; a conforming segment called from ring 3 runs at CPL 3; a gate whose DPL is
 ; below CPL, and a gate to a segment that is not present, fault. A gate to ring 2
 ; takes SS2:ESP2 from the TSS and RETF nulls the segment registers ring 3 may not
-; use; a ring-1 stack that does not fit is #TS; RETF checks the popped SS.
+; use; a ring-1 stack that does not fit is #TS; RETF checks the popped SS; a 16-bit
+; call gate pushes words and copies word parameters.
 .include "boot.inc"
 
 .equ SEL_GATE, 0x40             ; call gate, DPL 3 -> code0:cg_target, 3 parameters
@@ -17,6 +18,16 @@
 .equ SEL_CODE1, 0x80            ; code, DPL 1, flat
 .equ SEL_GATE1, 0x88            ; call gate, DPL 3 -> SEL_CODE1:cg_target
 .equ STACK2_TOP, 0x78000        ; TSS0.ESP2 (SS2 = SEL_DATA2 | 2)
+.equ SEL_CODE0_F, 0x90          ; code, DPL 0, base 0xF0000, limit 0xFFFF, 32-bit
+.equ SEL_CODE3_F, 0x98          ; code, DPL 3, base 0xF0000, limit 0xFFFF, 32-bit
+.equ SEL_GATE16, 0xA0           ; 16-bit call gate, DPL 3 -> SEL_CODE0_F, 2 words
+.equ STACK3_LOW, 0xFFF0         ; a ring-3 stack a 16-bit SP can hold
+.equ CG16_TARGET, cg16_target - 0xF0000
+.equ R3_F_ENTRY, r3_gate16_call - 0xF0000
+.equ R3_F_AFTER, r3_after_gate16 - 0xF0000
+.equ R16_ESP, DATA + 0xA0       ; seen by cg16_target
+.equ R16_FRAME, DATA + 0xA4     ; 6 words from its SP up
+.equ R16_BACK_ESP, DATA + 0xB0  ; ring 3 after the 16-bit RETF
 
 .equ R0_ESP, DATA + 0x00        ; seen by cg_target in ring 0
 .equ R0_CS, DATA + 0x04
@@ -50,6 +61,9 @@ main:
     setd TSS0+0x10, DATA3_RPL3
     setd TSS0+0x14, STACK2_TOP  ; ESP2
     setd TSS0+0x18, SEL_DATA2|2 ; SS2
+    desc GDT+SEL_CODE0_F, 0xF0000, 0xFFFF, 0x9B, 0x4
+    desc GDT+SEL_CODE3_F, 0xF0000, 0xFFFF, 0xFB, 0x4
+    gate GDT+SEL_GATE16, CG16_TARGET, SEL_CODE0_F, ACC_CALL16|ACC_DPL3, 2
 
 ; -- 10: ring 3 -> call gate -> ring 0 -> RETF 12 -> ring 3 ------------------------
     post 0x10
@@ -155,7 +169,31 @@ retf_bad_ss:
 retf_faulted:
     expect_fault 13, SEL_DATA3, retf_bad_ss, "RETF to ring 3 with SS RPL 2"
     expect_mem caught_cs, SEL_CODE0, "RETF fault: still in ring 0"
+
+; -- 16: a 16-bit call gate: IP, CS, word parameters, SP, SS as words ----------------
+    post 0x16
+    call enter_ring3_f
+    expect_mem R16_ESP, STACK0_TOP-12, "16-bit gate: ring-0 ESP (6 words pushed)"
+    expect_w R16_FRAME, R3_F_AFTER, "16-bit gate frame: IP"
+    expect_w R16_FRAME+2, SEL_CODE3_F|3, "16-bit gate frame: CS"
+    expect_w R16_FRAME+4, 0x2222, "16-bit gate frame: parameter 2"
+    expect_w R16_FRAME+6, 0x1111, "16-bit gate frame: parameter 1"
+    expect_w R16_FRAME+8, STACK3_LOW-4, "16-bit gate frame: SP"
+    expect_w R16_FRAME+10, DATA3_RPL3, "16-bit gate frame: SS"
+    expect_mem R16_BACK_ESP, STACK3_LOW, "ring-3 ESP after the 16-bit RETF 4"
     jmp pass
+
+enter_ring3_f:                  ; run_ring3 for SEL_CODE3_F:r3_gate16_call, ESP 0xFFF0
+    mov dword ptr [ring3_esp], esp
+    mov eax, DATA3_RPL3
+    mov ds, ax
+    mov es, ax
+    push32 DATA3_RPL3
+    push32 STACK3_LOW
+    push 2
+    push32 SEL_CODE3_F|3
+    push32 R3_F_ENTRY
+    iretd
 
 ; -- ring 0: the call gate's target --------------------------------------------------
 cg_target:
@@ -175,6 +213,17 @@ cg_copy:
     mov ds, ax
     mov eax, 0x600DF00D
     retf 12
+
+; -- ring 0 through the 16-bit gate (CS base 0xF0000) -----------------------------------
+cg16_target:
+    mov dword ptr ss:[R16_ESP], esp
+    mov eax, dword ptr [esp]
+    mov dword ptr ss:[R16_FRAME], eax
+    mov eax, dword ptr [esp + 4]
+    mov dword ptr ss:[R16_FRAME + 4], eax
+    mov eax, dword ptr [esp + 8]
+    mov dword ptr ss:[R16_FRAME + 8], eax
+    .byte 0x66, 0xCA, 0x04, 0x00    ; RETF 4 with 16-bit operands
 
 ; -- ring 2: the gate's target --------------------------------------------------------
 cg2_target:
@@ -210,6 +259,16 @@ r3_after_gate2:
     mov eax, gs
     mov dword ptr ss:[R3_GS], eax
     int 0x7F
+r3_gate16_call:                 ; ring 3 in SEL_CODE3_F (base 0xF0000): offsets < 64 KiB
+    .byte 0x66, 0x68            ; PUSH word 0x1111
+    .word 0x1111
+    .byte 0x66, 0x68            ; PUSH word 0x2222
+    .word 0x2222
+    callf SEL_GATE16|3, 0
+r3_after_gate16:
+    mov dword ptr ss:[R16_BACK_ESP], esp
+    int 0x7F
+
 r3_gate1_call:
     callf SEL_GATE1|3, 0
     int 0x7F

@@ -2,7 +2,8 @@
 ; bits, #PF error codes and CR2 for supervisor and user accesses (not present, read
 ; only, supervisor page, U/S and R/W combined from PDE and PTE), CR0.WP, a REP STOSD
 ; that faults part way, a read-modify-write across into a read-only page that changes
-; nothing, INVLPG; then PAE with EFER.NXE: execute-disable is a #PF
+; nothing, INVLPG, global pages (INVLPG and a CR4.PGE toggle drop them), the page
+; directory mapped as a page table; then PAE with EFER.NXE: execute-disable is a #PF
 ; with the I/D bit, and with NXE clear the XD bit is reserved (RSVD).
 .include "boot.inc"
 
@@ -44,6 +45,12 @@
 .equ CR0_PG, 0x80000000
 .equ CR0_WP, 0x10000
 .equ CR4_PSE, 0x10
+.equ CR4_PGE, 0x80
+.equ NOT_CR4_PGE, ~CR4_PGE
+.equ PG_G, 0x100
+.equ SELF_PD, 0xFFFFF000        ; PD[1023] -> PD: the directory at the top page
+.equ SELF_PT0, 0xFFC00000       ; ... and PT0 at the bottom of the top 4 MiB
+.equ PD_LAST, PD + 1023 * 4
 .equ CR4_PAE, 0x20
 .equ MSR_EFER, 0xC0000080
 .equ EFER_NXE, 0x800
@@ -221,6 +228,28 @@ wp_faulted:
     setd PTE_ALIAS, P_ALIAS+0x1007
     invlpg [P_ALIAS]
     expect_mem P_ALIAS, 0x2222, "P_ALIAS after the remap and INVLPG"
+    ; a global page: INVLPG drops it too, and so does turning CR4.PGE off
+    mov eax, cr4
+    or eax, CR4_PGE
+    mov cr4, eax
+    setd PTE_ALIAS, P_ALIAS|PG_G|7
+    invlpg [P_ALIAS]
+    expect_mem P_ALIAS, 0x1111, "global P_ALIAS after INVLPG"
+    setd PTE_ALIAS, P_ALIAS+0x1000|PG_G|7
+    invlpg [P_ALIAS]
+    expect_mem P_ALIAS, 0x2222, "global P_ALIAS remapped, after INVLPG"
+    setd PTE_ALIAS, P_ALIAS|PG_G|7
+    mov eax, cr4
+    and eax, NOT_CR4_PGE
+    mov cr4, eax
+    expect_mem P_ALIAS, 0x1111, "global P_ALIAS remapped, after clearing CR4.PGE"
+    ; the page directory as its own last page table
+    setd PD_LAST, PD|3
+    expect_mem SELF_PD, PT0|PG_A|7, "PD[0] through the self-map"
+    expect_mem SELF_PT0+0x204*4, P_ALIAS|PG_G|PG_A|7, "PT0 entry through the self-map"
+    setd PD_LAST, 0
+    invlpg [SELF_PD]
+    invlpg [SELF_PT0]
 
 ; -- 17: PAE with EFER.NXE: execute-disable -----------------------------------------------
     post 0x17

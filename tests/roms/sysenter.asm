@@ -2,7 +2,7 @@
 ; ring 3 -> ring 0 -> ring 3 round trip with the fixed flat segments SYSENTER_CS,
 ; +8, +16|3, +24|3, EFLAGS (SYSENTER clears IF, VM, RF; SYSEXIT changes none), the
 ; RPL bits of SYSENTER_CS ignored; #GP(0) for SYSEXIT at CPL 3 and for a null
-; SYSENTER_CS.
+; SYSENTER_CS; SYSENTER from v8086 mode lands in ring 0 with VM clear.
 .include "boot.inc"
 
 .equ MSR_CS, 0x174
@@ -18,6 +18,8 @@
 .equ U_CS, DATA + 0x14
 .equ U_SS, DATA + 0x18
 .equ U_EFLAGS, DATA + 0x1C
+.equ K_CR0, DATA + 0x20         ; CR0 read by the SYSENTER target (CPL 0 only)
+.equ V86_SYS_IP, v86_sysenter - 0xF0000
 
 .code32
 main:
@@ -107,7 +109,38 @@ sysexit0:
     fail "SYSEXIT with SYSENTER_CS = 0 did not fault"
 sysexit0_caught:
     expect_fault 13, 0, sysexit0, "SYSEXIT with SYSENTER_CS = 0"
+
+; -- 14: SYSENTER from v8086 mode ---------------------------------------------------------
+    post 0x14
+    mov ecx, MSR_CS
+    mov eax, SEL_CODE0
+    xor edx, edx
+    wrmsr
+    mov dword ptr [K_CR0], 0
+    mov dword ptr [K_CS], 0
+    call enter_v86
+    expect_mem K_CS, SEL_CODE0, "CS after SYSENTER from v8086 mode"
+    expect_mem K_SS, SEL_DATA0, "SS after SYSENTER from v8086 mode"
+    expect_mem K_ESP, SYS_STACK, "ESP after SYSENTER from v8086 mode"
+    expect_mem_bits K_CR0, 1, 1, "MOV from CR0 after SYSENTER from v8086 mode (CPL 0)"
+    expect_mem U_CS, CODE3_RPL3, "CS after SYSEXIT (protected mode, not v8086)"
+    expect_mem U_ESP, R3_STACK, "ESP after SYSEXIT"
     jmp pass
+
+enter_v86:                      ; like run_ring3, into v8086 mode at F000:v86_sysenter
+    mov dword ptr [ring3_esp], esp
+    push32 0
+    push32 0
+    push32 0
+    push32 0
+    push32 0x2000
+    push32 0x1000
+    push32 F_VM|2
+    push32 0xF000
+    push32 V86_SYS_IP
+    mov ecx, R3_STACK
+    mov edx, r3_after_sysexit
+    iretd
 
 ; -- ring 0: the SYSENTER target ---------------------------------------------------------
 sys_entry:
@@ -119,6 +152,8 @@ sys_entry:
     mov dword ptr ss:[K_CS], eax
     mov eax, ss
     mov dword ptr ss:[K_SS], eax
+    mov eax, cr0
+    mov dword ptr ss:[K_CR0], eax
     mov ebx, 0xA5A5
     sysexit                     ; to EDX with ESP = ECX, as ring 3 set them
 
@@ -129,20 +164,25 @@ r3_sysenter:
     stc
 r3_sysenter_insn:
     sysenter
-r3_after_sysexit:
-    mov dword ptr [U_ESP], esp
+r3_after_sysexit:               ; (DS may hold a v8086 segment: stores go through SS)
+    mov dword ptr ss:[U_ESP], esp
     pushfd
     pop eax
-    mov dword ptr [U_EFLAGS], eax
+    mov dword ptr ss:[U_EFLAGS], eax
     mov eax, cs
-    mov dword ptr [U_CS], eax
+    mov dword ptr ss:[U_CS], eax
     mov eax, ss
-    mov dword ptr [U_SS], eax
+    mov dword ptr ss:[U_SS], eax
     int 0x7F
 r3_sysexit:
     sysexit
     int 0x7F
 
+.code16
+v86_sysenter:
+    sysenter
+
+.code32
 .include "lib.inc"
 test_name:
     .asciz "sysenter"
