@@ -15,6 +15,8 @@
 .equ SEL_TSS_DF, 0x58           ; the double-fault task
 .equ SEL_STACK_ED3, 0x60        ; data, DPL 3, expand-down, B: offsets 0x1000-0xFFFFFFFF
 .equ SEL_STACK_SM3, 0x68        ; data, DPL 3, base 0x60000, limit 0xFFFF
+.equ SEL_GRAN, 0x70             ; data, limit 0 with G = 1: offsets 0-0xFFF
+.equ SEL_XONLY, 0x78            ; code, execute-only, flat
 .equ ED_BASE, 0x200000
 
 .equ PD, 0x100000
@@ -72,6 +74,8 @@ main:
     desc GDT+SEL_TSS_DF, TSS1, 0x67, ACC_TSS32, 0
     desc GDT+SEL_STACK_ED3, ED_BASE, 0xFFF, 0xF7, 0x4
     desc GDT+SEL_STACK_SM3, 0x60000, 0xFFFF, 0xF3, 0x4
+    desc GDT+SEL_GRAN, DATA, 0, 0x93, 0xC
+    desc GDT+SEL_XONLY, 0, 0xFFFFF, 0x99, 0xC
     xor eax, eax                ; paging: identity with three holes
     mov edi, PD
     mov ecx, 1024
@@ -160,6 +164,38 @@ limit_caught:
     expect_fault 13, 0, limit_read, "limit violation into a not-present page: #GP"
     mov eax, cr2
     expect eax, 0xC2C2C2C2, "CR2 untouched by the #GP"
+    ; G = 1 scales the limit: 0 means offsets up to 0xFFF
+    mov eax, SEL_GRAN
+    mov es, ax
+    mov al, byte ptr es:[0xFFF]
+    on_fault gran_caught
+gran_read:
+    mov eax, dword ptr es:[0xFFD]
+    fail "dword read across a 4 KiB-granular limit did not fault"
+gran_caught:
+    expect_fault 13, 0, gran_read, "dword across a 4 KiB-granular limit"
+    ; code segments: never writable, readable only when the type says so
+    on_fault cs_write_caught
+cs_write:
+    mov dword ptr cs:[DATA], eax
+    fail "a write through CS did not fault"
+cs_write_caught:
+    expect_fault 13, 0, cs_write, "write through CS"
+    mov eax, SEL_XONLY
+    on_fault xonly_caught
+xonly_load:
+    mov es, ax
+    fail "MOV ES, execute-only code did not fault"
+xonly_caught:
+    expect_fault 13, SEL_XONLY, xonly_load, "MOV ES, execute-only code segment"
+    on_fault xonly_cs_caught
+    jmpf SEL_XONLY, xonly_cs_read
+xonly_cs_read:
+    mov eax, dword ptr cs:[DATA]
+    fail "a read through an execute-only CS did not fault"
+xonly_cs_caught:
+    expect_fault 13, 0, xonly_cs_read, "read through an execute-only CS"
+    expect_mem caught_cs, SEL_XONLY, "CS of that #GP"
 
 ; -- 13: fetch and decode: CS limit, then #PF, then #UD; 15 bytes; LOCK ------------------
     post 0x13
