@@ -57,10 +57,10 @@ main:
     gate GDT+SEL_GATE2, cg2_target, SEL_CODE2, ACC_CALL32|ACC_DPL3, 1
     desc GDT+SEL_CODE1, 0, 0xFFFFF, 0xBB, 0xC
     gate GDT+SEL_GATE1, cg_target, SEL_CODE1, ACC_CALL32|ACC_DPL3, 0
-    setd TSS0+0x0C, 0x77000     ; ESP1, with SS1 = data3 | 3: unusable at ring 1
-    setd TSS0+0x10, DATA3_RPL3
-    setd TSS0+0x14, STACK2_TOP  ; ESP2
-    setd TSS0+0x18, SEL_DATA2|2 ; SS2
+    setd TSS0+TSS_ESP1, 0x77000
+    setd TSS0+TSS_SS1, DATA3_RPL3   ; unusable at ring 1
+    setd TSS0+TSS_ESP2, STACK2_TOP
+    setd TSS0+TSS_SS2, SEL_DATA2|2
     desc GDT+SEL_CODE0_F, 0xF0000, 0xFFFF, 0x9B, 0x4
     desc GDT+SEL_CODE3_F, 0xF0000, 0xFFFF, 0xFB, 0x4
     gate GDT+SEL_GATE16, CG16_TARGET, SEL_CODE0_F, ACC_CALL16|ACC_DPL3, 2

@@ -28,9 +28,9 @@
 .equ IDT2, IDT2_P - 14 * 8
 .equ BAD_STACK, 0x306000        ; not present
 .equ STACK_DF, 0x64000
-.equ PTE_NP_PG, PT0 + 0x301 * 4
-.equ PTE_IDT2_NP, PT0 + 0x304 * 4
-.equ PTE_BAD_STACK, PT0 + 0x306 * 4
+.equ PTE_NP_PG, PT0 + (NP_PG >> 12) * 4
+.equ PTE_IDT2_NP, PT0 + (IDT2_NP >> 12) * 4
+.equ PTE_BAD_STACK, PT0 + (BAD_STACK >> 12) * 4
 
 .equ BOUNDS, DATA + 0x60        ; BOUND's pair: 10, 20
 .equ DB_COUNT, DATA + 0x00      ; the #DB handler: traps seen,

@@ -8,8 +8,8 @@
 .equ IDT13, IDT + 13 * 8
 .equ IDT40, IDT + 0x40 * 8
 .equ STUB13, exc_stubs + 13 * 16
-.equ STUB6, exc_stubs + 6 * 16
 .equ INT40_FLAGS, DATA + 0x00
+.equ TSS0_EIP, TSS0 + TSS_EIP
 .equ TSS0_EFLAGS, TSS0 + TSS_EFLAGS
 
 .code32
@@ -75,7 +75,7 @@ int40_handler:
 
 gp_task:                        ; record the old task's saved EIP and EFLAGS, skip the fault
     add esp, 4
-    mov eax, dword ptr [TSS0 + 0x20]
+    mov eax, dword ptr [TSS0_EIP]
     mov dword ptr [DATA + 0x10], eax
     mov eax, dword ptr [TSS0_EFLAGS]
     mov dword ptr [DATA + 0x14], eax

@@ -18,7 +18,7 @@ main:
     setd TSS1+TSS_SS, SEL_DATA0
     setd TSS1+TSS_DS, SEL_DATA0
     setd TSS1+TSS_ES, SEL_DATA0
-    setw TSS1+0x64, 1           ; T
+    setw TSS1+TSS_T, 1
     xor eax, eax
     mov dr6, eax
     on_fault_iret task_d_body   ; the catcher IRETs to task D's body
