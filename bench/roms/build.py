@@ -5,7 +5,7 @@ Each ROM is 64 KiB (QEMU wants a multiple of 64 KiB): the code is assembled at
 vector in the ROM's last 16 bytes jumps. The sources use GNU-as syntax as keystone
 takes it, plus a few things keystone lacks, expanded here:
     ; comment                   stripped
-    .include "file"             textual include (relative to bench/roms)
+    .include "file"             textual include (relative to the including file)
     call16 LABEL / ret16        near CALL/RET and JMP rel16 with 16-bit operand size
     jmp16 LABEL                 (keystone's 16-bit mode emits the 32-bit forms),
     callf16 LABEL / retf16      far CALL/RETF
@@ -43,7 +43,7 @@ def _expand(path, seen=()):
         line = line.split(";", 1)[0].rstrip()
         m = re.fullmatch(r"\s*\.include\s+\"([^\"]+)\"", line)
         if m:
-            out += _expand(HERE / m.group(1), seen + (path,))
+            out += _expand(path.parent / m.group(1), seen + (path,))
             continue
         words = line.split(None, 1)
         op = words[0] if words else ""
@@ -66,7 +66,8 @@ def _expand(path, seen=()):
     return out
 
 
-def assemble(source, iterations):
+def assemble(source, iterations=0):
+    """Machine code of `source` (a file name under bench/roms, or any path)."""
     import keystone
     lines = [".equ ITERATIONS, %d" % iterations] + _expand(HERE / source)
     ks = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_16)
@@ -80,7 +81,13 @@ def assemble(source, iterations):
 def build(name, iterations=None):
     """The 64 KiB ROM image of workload `name`."""
     source, _, default = WORKLOADS[name]
-    code = assemble(source, default if iterations is None else iterations)
+    return rom_image(source, default if iterations is None else iterations)
+
+
+def rom_image(source, iterations=0):
+    """The 64 KiB ROM image of `source` (a file name under bench/roms, or any path)
+    whose code starts at F000:0000."""
+    code = assemble(source, iterations)
     if len(code) > RESET_OFFSET:
         raise ValueError("%s: %d bytes of code overlap the reset vector" % (source, len(code)))
     rom = bytearray(b"\xF4" * ROM_SIZE)
