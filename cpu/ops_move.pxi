@@ -220,7 +220,7 @@ cdef void op_popf(CPUState* s, Insn* i) noexcept nogil:
     if i.osize == 2:
         mask &= 0xFFFF
     set_sp(s, s.regs[ESP] + i.osize)
-    write_eflags(s, v, mask | F_RF)
+    write_eflags(s, v & ~(<uint32_t>F_RF), mask | F_RF)     # SDM POPF: "RF is cleared"
 
 
 cdef void op_sahf(CPUState* s, Insn* i) noexcept nogil:
