@@ -462,6 +462,8 @@ class Generator:
         assert plan.eflags is None or ESP in plan.regs
         start = self.cursor + self._pre_len(plan, self.code32)
         n = len(build(start))
+        if n > 15:
+            raise Retry()                       # the 15-byte limit: not what is tested
         target = start + n + decoys
 
         def val(v):
@@ -610,18 +612,26 @@ class Generator:
         plan.regs[full] = (self.rng.getrandbits(32) & ~mask) | v
 
     def prefixes(self, p66, p67, seg=None, lock=False, rep=None):
+        """The prefix bytes in random order; sometimes one of them twice, or an extra
+        segment prefix that the later (effective) one overrides."""
         pf = []
         if p66:
             pf.append(0x66)
         if p67:
             pf.append(0x67)
-        if seg is not None:
-            pf.append(SEG_PREFIX[seg])
         if lock:
             pf.append(0xF0)
         if rep:
             pf.append(rep)
-        self.rng.shuffle(pf)
+        r = self.rng
+        if pf and r.random() < 0.08:
+            pf.append(r.choice(pf))
+        r.shuffle(pf)
+        if seg is not None:
+            pf.insert(r.randrange(len(pf) + 1), SEG_PREFIX[seg])
+            if r.random() < 0.08:
+                k = pf.index(SEG_PREFIX[seg])
+                pf.insert(r.randrange(k + 1), SEG_PREFIX[r.choice((ES, CS, SS, DS, FS, GS))])
         return bytes(pf)
 
     def osize(self, p66):
