@@ -17,11 +17,12 @@ Environments (ENVS):
           pages are mapped to shuffled physical frames (Unicorn has paging off; only
           results are compared)
 
-Faults: in real mode some forms are generated so that they fault (#UD, #DE, #BR); both
-sides must raise the same vector with the state untouched (pyx86 delivers through an IVT
-whose handlers are "JMP $" loops, plus the exception frame; Unicorn reports through its
-interrupt hook without delivering). Elsewhere the generator avoids faults (protected-mode
-delivery is not compared yet; the IDT for it is in place).
+Faults: some forms are generated so that they fault (#UD, #DE, #BR); both sides must
+raise the same vector with the state untouched (pyx86 delivers through an IVT/IDT whose
+handlers are "JMP $" loops, and its exception frame is checked; Unicorn reports through
+its interrupt hook without delivering). In protected mode this starts by itself once
+pyx86 delivers exceptions there (faults_comparable); until then the generator avoids
+faults in protected mode.
 
 Entry points: run_group (the fixed-seed CI), run_fuzz, Runner(stream).run().
 """
@@ -654,6 +655,10 @@ class Emitters(Generator):
     """gen(code, reg, handler, p66, p67, mem) emits one form; False if it does not apply
     to this environment (e.g. a segment load in protected mode)."""
 
+    def __init__(self, env, seed):
+        super().__init__(env, seed)
+        self.faults = faults_comparable(env)    # may forms be generated to fault?
+
     def gen(self, code, reg, h, p66, p67, mem):
         if (not self.real and h in PMODE_SKIPPED) or (code, reg) in UNCOMPARABLE_FORMS:
             return False
@@ -724,13 +729,13 @@ class Emitters(Generator):
             regfield = reg if reg is not None else self.rng.randrange(8)
         fault = may_fault
         if mod3_ud and not mem:
-            if not self.real:
-                return False                    # only a #UD: compared in real mode
+            if not self.faults:
+                return False                    # only a #UD
             fault = True
         if lock is None:
             lk = op.lock if op.group is None else (regfield in op.lock)
             lock = bool(mem and lk and h not in NO_LOCK and self.rng.random() < 0.25)
-            if (self.real and h in BAD_LOCK_UD and (not mem or ctx.get("op") == 7)
+            if (self.faults and h in BAD_LOCK_UD and (not mem or ctx.get("op") == 7)
                     and not (code < 0x40 and ctx.get("op") == 6) and self.rng.random() < 0.1):
                 lock = fault = True
         # the stack first: the exception frame of a fault must land in the data area
@@ -880,7 +885,7 @@ class Emitters(Generator):
     f_mov_eAX_Ov = f_mov_Ob_AL = f_mov_Ov_eAX = f_mov_AL_Ob
 
     def f_mov_Ew_Sw(self, code, reg, h, p66, p67, mem):
-        sr = self.rng.randrange(8) if self.real else self.rng.randrange(6)
+        sr = self.rng.randrange(8 if self.faults else 6)
         if sr > 5 and mem and self.rng.random() < 0.5:
             sr = self.rng.randrange(6)
         return self.rm_form(code, reg, h, p66, p67, mem, size=2 if mem else self.osize(p66),
@@ -994,8 +999,8 @@ class Emitters(Generator):
         self.emit(plan, lambda a: b, h, mem=True)
 
     def f_ud(self, code, reg, h, p66, p67, mem):
-        if not self.real:
-            return False                        # only faults; compared in real mode
+        if not self.faults:
+            return False
         if TABLE[code].modrm:
             return self.rm_form(code, reg, h, p66, p67, mem, may_fault=True, rsize=0,
                                 values=False, access=False)
@@ -1255,7 +1260,7 @@ class Emitters(Generator):
         bits = 8 * osz
         regfield = self.rng.randrange(8)
         lo, hi = sorted(self._sx(self.ival(bits), bits) for _ in range(2))
-        fault_ok = self.real and self.rng.random() < 0.3
+        fault_ok = self.faults and self.rng.random() < 0.3
         idx = self._sx(self.ival(bits), bits) if fault_ok else self.rng.randint(lo, hi)
         if regfield == ESP:
             raise Retry()
@@ -1317,7 +1322,7 @@ class Emitters(Generator):
         size = 1 if h.endswith("Eb") else self.osize(p66)
         signed = h.startswith("idiv")
         w = 8 * size
-        fault_ok = self.real and self.rng.random() < 0.2
+        fault_ok = self.faults and self.rng.random() < 0.2
         plan = Plan()
         self.want_stack(plan, high_ok=False) if fault_ok else None
         for _ in range(100):
@@ -1417,7 +1422,7 @@ class Emitters(Generator):
     def f_aam(self, code, reg, h, p66, p67, mem):
         r = self.rng.random()
         v = 10 if r < 0.4 else self.rng.randrange(1, 256)
-        if self.real and r > 0.9:
+        if self.faults and r > 0.9:
             v = 0
         return self.bcd(code, reg, h, p66, p67, mem, bytes((v,)))
     f_aad = f_aam
@@ -1527,7 +1532,7 @@ class Emitters(Generator):
 
     def f_mov_Rd_Cd(self, code, reg, h, p66, p67, mem):
         crs = [0, 2, 4] + ([] if self.env.paging else [3])
-        fault = self.real and self.rng.random() < 0.2
+        fault = self.faults and self.rng.random() < 0.2
         cr = self.rng.choice((1, 5, 6, 7)) if fault else self.rng.choice(crs)
         rm = self.rng.randrange(8)
         plan = Plan()
@@ -2160,6 +2165,24 @@ def run_fuzz(env_name, groups, seed, nstreams, per_stream=300):
         if len(errors) >= 5:
             break
     return errors, total
+
+
+_FAULTS_PM = []
+
+
+def faults_comparable(env):
+    """Whether streams for env may contain planned faults: always in real mode; in
+    protected mode once pyx86 delivers exceptions through the IDT (cpu/protmode.pxi),
+    which a UD2 probe finds out."""
+    if env.real:
+        return True
+    if not _FAULTS_PM:
+        g = Generator(env, 0)
+        g._add(b"\x0F\x0B", "ud", "test")
+        r = Runner(g.finish())
+        r.cpu.run(1)
+        _FAULTS_PM.append(env.px_fault(r.cpu) == 6)
+    return _FAULTS_PM[0]
 
 
 def groups_with_missing_handlers():
