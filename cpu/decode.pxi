@@ -75,6 +75,8 @@ cdef void decode_modrm(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
     i.index = REG_NONE
     i.scale = 0
     i.disp = 0
+    if (i.op & 0x1FC) == 0x120:
+        i.mod = 3                 # MOV to/from CRn/DRn: mod is ignored (SDM MOV CR, MOV DR)
     if i.mod == 3:
         return
     cdef uint8_t dseg = SEG_DS
