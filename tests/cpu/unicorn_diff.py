@@ -1642,6 +1642,7 @@ class FlatEnv:
         uc.reg_write(U.UC_X86_REG_GDTR, (0, GDT, len(self.GDT_IMAGE) - 1, 0))
         uc.reg_write(U.UC_X86_REG_IDTR, (0, IDT, 0x7FF, 0))
         uc.reg_write(U.UC_X86_REG_CR0, 0x60000011)
+        uc.reg_write(U.UC_X86_REG_CR4, 0)       # Unicorn starts with OSFXSR etc.; pyx86 0
         for sg in (ES, SS, DS, FS, GS, CS):
             uc.reg_write(UC_SEG(U)[sg], segs[sg])
 
@@ -2126,14 +2127,14 @@ def run_streams(streams, max_errors=5, uc_only=False, faults=None):
     return errors, ninsn
 
 
-def group_jobs(group, seed, repeat=2):
+def group_jobs(group, seed, repeat):
     rng = random.Random(seed)
     jobs = [(c, r, h) + v for c, r, h in forms(group) for v in variants(c) for _ in range(repeat)]
     rng.shuffle(jobs)
     return jobs
 
 
-def run_group(group, env_name, seed=1, repeat=2, uc_only=False):
+def run_group(group, env_name, seed=1, repeat=3, uc_only=False):
     env = ENVS[env_name]
     jobs = group_jobs(group, seed, repeat)
     streams, emitted = build_streams(env, seed, jobs)
