@@ -1123,14 +1123,35 @@ class Emitters(Generator):
 
     # ---- control transfer ----
     def branch(self, code, h, p66, p67, rel_kind, plan=None, stack=False):
+        """A relative branch: forward over k decoys, or (sometimes) backward."""
         plan = plan or Plan()
         if stack:
             self.want_stack(plan)
         k = self.rng.randrange(4)
         osz = self.osize(p66)
         size = 1 if rel_kind == "bs" else osz
-        b = self.prefixes(p66, p67) + self.opbytes(code) + k.to_bytes(size, "little")
-        self.emit(plan, lambda a: b, h, decoys=k, mem=stack)
+        pf = self.prefixes(p66, p67) + self.opbytes(code)
+        n = len(pf) + size
+        pad = 3 if not self.code32 else 5
+        back = 2 + pad + self._pre_len(plan, self.code32) + n
+        if self.rng.random() < 0.4 and (size > 1 or back <= 128):
+            return self.branch_back(plan, pf, size, n, h, k, stack)
+        self.emit(plan, lambda a: pf + k.to_bytes(size, "little"), h, decoys=k, mem=stack)
+
+    def branch_back(self, plan, pf, size, n, h, k, stack):
+        """JMP over a landing pad; the test branches back to the pad, whose JMP goes to
+        the instruction after the decoys (where the not-taken path arrives too)."""
+        pad_len = 3 if not self.code32 else 5
+        self._add(bytes((0xEB, pad_len)), "jmp_near", "pre")
+        pad = self._add(bytes(pad_len), "jmp_near", "pre")
+
+        def build(a):
+            return pf + ((pad.addr - (a + n)) % (1 << (8 * size))).to_bytes(size, "little")
+        it = self.emit(plan, build, h, decoys=k, mem=stack)
+        rel = it.end + k - pad.end
+        pad.code = b"\xE9" + rel.to_bytes(pad_len - 1, "little")
+        off = pad.addr - self.s.code_base
+        self.s.code[off:off + pad_len] = pad.code
 
     def f_jcc(self, code, reg, h, p66, p67, mem):
         plan = Plan()
