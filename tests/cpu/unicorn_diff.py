@@ -289,17 +289,16 @@ def missing_handlers():
 
 class Item:
     """One instruction of the stream."""
-    __slots__ = ("addr", "code", "handler", "kind", "ctx", "mem", "may_fault", "rep",
+    __slots__ = ("addr", "code", "handler", "kind", "ctx", "may_fault", "rep",
                  "cs_base")
 
-    def __init__(self, addr, code, handler, kind, ctx=None, mem=False, may_fault=False,
+    def __init__(self, addr, code, handler, kind, ctx=None, may_fault=False,
                  rep=False, cs_base=0):
         self.addr = addr
         self.code = code
         self.handler = handler
         self.kind = kind              # "pre" (operand setup), "test", "decoy"
         self.ctx = ctx or {}
-        self.mem = mem                # may touch memory: compare the data area after it
         self.may_fault = may_fault
         self.rep = rep                # REP string instruction (Unicorn hooks each iteration)
         self.cs_base = cs_base
@@ -430,18 +429,18 @@ class Generator:
     def _pre_store(self, lin, v, size):
         off = lin - self.base(DS)
         if self.code32:
-            pfx, modrm = (b"\x66" if size == 2 else b""), b"\x05" + struct.pack("<I", off & 0xFFFFFFFF)
+            pfx = b"\x66" if size == 2 else b""
+            modrm = b"\x05" + struct.pack("<I", off & 0xFFFFFFFF)
         else:
             pfx, modrm = (b"\x66" if size == 4 else b""), b"\x06" + struct.pack("<H", off)
         op = b"\xC6" if size == 1 else b"\xC7"
         imm = (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
-        self._add(pfx + op + modrm + imm, "mov_Eb_Ib" if size == 1 else "mov_Ev_Iz", "pre",
-                  mem=True)
+        self._add(pfx + op + modrm + imm, "mov_Eb_Ib" if size == 1 else "mov_Ev_Iz", "pre")
 
     def _pre_push(self, v, size):
         pfx = b"" if (size == 4) == self.code32 else b"\x66"
         self._add(pfx + b"\x68" + (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little"),
-                  "push_I", "pre", mem=True, ctx={"w": 8 * size})
+                  "push_I", "pre", ctx={"w": 8 * size})
 
     @staticmethod
     def _pre_len(plan, code32):
@@ -476,7 +475,7 @@ class Generator:
             self._pre_push(val(v), size)
         if plan.eflags is not None:
             self._pre_push(plan.eflags, 4)
-            self._add(self._o32() + b"\x9D", "popf", "pre", mem=True)
+            self._add(self._o32() + b"\x9D", "popf", "pre")
         for b in plan.flags:
             self._add(bytes((b,)), {0xF8: "clc", 0xF9: "stc", 0xFC: "cld", 0xFD: "std"}[b], "pre")
         assert self.cursor == start, (hex(self.cursor), hex(start))
@@ -700,10 +699,10 @@ class Emitters(Generator):
         self.want_stack(plan)
         plan.eflags = v
 
-    def seg_override(self, p=0.4, mem=True):
+    def seg_override(self, p=0.4, for_memory=True):
         if self.rng.random() < p:
             segs = (ES, CS, SS, DS, FS, GS)
-            if mem and not self.real and self.handler not in READS_ONLY:
+            if for_memory and not self.real and self.handler not in READS_ONLY:
                 segs = (ES, SS, DS, FS, GS)     # see "Segment access rights" above
             return self.rng.choice(segs)
         return None
@@ -762,10 +761,10 @@ class Emitters(Generator):
                 kind = None
             imm = self.imm(kind, osz)
         if not mem and self.rng.random() < 0.1:
-            seg = self.seg_override(1.0, mem=False)   # a segment prefix, no memory operand
+            seg = self.seg_override(1.0, for_memory=False)   # no memory operand
         pf = self.prefixes(p66, p67, seg, lock)
         ob = self.opbytes(code)
-        self.emit(plan, lambda a: pf + ob + modrm + imm, h, mem=mem or stack, ctx=ctx,
+        self.emit(plan, lambda a: pf + ob + modrm + imm, h, ctx=ctx,
                   may_fault=fault)
 
     # ---- ALU ----
@@ -785,7 +784,7 @@ class Emitters(Generator):
         self.set_val(plan, EAX, osz)
         self.rand_flags(plan)
         kind = TABLE[code].imm
-        pf = self.prefixes(p66, p67, self.seg_override(0.1, mem=False))
+        pf = self.prefixes(p66, p67, self.seg_override(0.1, for_memory=False))
         b = pf + self.opbytes(code) + self.imm(kind, self.osize(p66))
         self.emit(plan, lambda a: b, h, ctx={"op": op, "w": 8 * osz})
 
@@ -809,8 +808,9 @@ class Emitters(Generator):
             self.set_val(plan, r, osz)
         if h == "xchg_eAX_r":
             self.set_val(plan, EAX, osz)
-        b = self.prefixes(p66, p67, self.seg_override(0.1, mem=False)) + self.opbytes(code) + (imm or b"")
-        self.emit(plan, lambda a: b, h, mem=stack, ctx={"w": 8 * osz})
+        seg = self.seg_override(0.1, for_memory=False)
+        b = self.prefixes(p66, p67, seg) + self.opbytes(code) + (imm or b"")
+        self.emit(plan, lambda a: b, h, ctx={"w": 8 * osz})
 
     def f_inc_r(self, code, reg, h, p66, p67, mem):
         plan = Plan()
@@ -873,7 +873,7 @@ class Emitters(Generator):
             plan.stores.append((lin, self.ival(8 * osz), osz))
         b = (self.prefixes(p66, p67, seg) + bytes((code,))
              + (off & 0xFFFFFFFF).to_bytes(2 if a16 else 4, "little"))
-        self.emit(plan, lambda a: b, h, mem=True, ctx={"w": 8 * osz})
+        self.emit(plan, lambda a: b, h, ctx={"w": 8 * osz})
 
     def f_mov_AL_Ob(self, code, reg, h, p66, p67, mem):
         return self.moffs(code, h, p66, p67)
@@ -907,7 +907,7 @@ class Emitters(Generator):
             modrm = bytes((0xC0 | (sr << 3) | rm,))
             seg = None
         b = self.prefixes(p66, p67, seg) + b"\x8E" + modrm
-        self.emit(plan, lambda a: b, h, mem=mem or fault, may_fault=fault)
+        self.emit(plan, lambda a: b, h, may_fault=fault)
         if not fault:
             self.sel[sr] = sel
 
@@ -925,7 +925,7 @@ class Emitters(Generator):
         plan.stores.append((lin, self.ival(8 * osz), osz))
         plan.stores.append((lin + osz, sel, 2))
         b = self.prefixes(p66, p67, seg) + self.opbytes(code) + modrm
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
         self.sel[{"les": ES, "lds": DS, "lss": SS, "lfs": FS, "lgs": GS}[h]] = sel
     f_lds = f_lss = f_lfs = f_lgs = f_les
 
@@ -972,7 +972,7 @@ class Emitters(Generator):
         self.set_val(plan, regfield, size)
         lock = self.rng.random() < 0.3
         b = self.prefixes(p66, p67, seg, lock) + self.opbytes(code) + modrm
-        self.emit(plan, lambda a: b, h, mem=True, ctx={"w": 8 * size, "op": 7})
+        self.emit(plan, lambda a: b, h, ctx={"w": 8 * size, "op": 7})
     f_cmpxchg_Ev_Gv = f_cmpxchg_Eb_Gb
 
     def f_cmpxchg8b(self, code, reg, h, p66, p67, mem):
@@ -991,7 +991,7 @@ class Emitters(Generator):
                             else self.ival(32), 4))
         lock = self.rng.random() < 0.3
         b = self.prefixes(p66, p67, seg, lock) + self.opbytes(code) + modrm
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     def f_ud(self, code, reg, h, p66, p67, mem):
         if not self.faults:
@@ -1002,7 +1002,7 @@ class Emitters(Generator):
         plan = Plan()
         self.want_stack(plan, high_ok=False)
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, may_fault=True, mem=True)
+        self.emit(plan, lambda a: b, h, may_fault=True)
 
     # ---- stack ----
     def f_push_I(self, code, reg, h, p66, p67, mem):
@@ -1010,7 +1010,7 @@ class Emitters(Generator):
         self.want_stack(plan)
         b = self.prefixes(p66, p67) + self.opbytes(code) + self.imm(TABLE[code].imm,
                                                                     self.osize(p66))
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     def f_push_Ev(self, code, reg, h, p66, p67, mem):
         return self.rm_form(code, reg, h, p66, p67, mem, stack=True, rsize=0)
@@ -1024,7 +1024,7 @@ class Emitters(Generator):
         plan = Plan()
         self.want_stack(plan)
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True,
+        self.emit(plan, lambda a: b, h,
                   ctx={"w": 8 * self.osize(p66), "ss_base": self.base(SS),
                        "sp_mask": 0xFFFF if self.real else 0xFFFFFFFF, "data": self.data})
 
@@ -1035,7 +1035,7 @@ class Emitters(Generator):
         sel = self.rng.choice(REAL_DATA_SELS)
         plan.pushes.append(((self.rng.getrandbits(16) << 16) | sel, osz))
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
         self.sel[(code >> 3) & 7] = sel
 
     def f_pusha(self, code, reg, h, p66, p67, mem):
@@ -1045,13 +1045,13 @@ class Emitters(Generator):
             if r != ESP and self.rng.random() < 0.5:
                 self.set_val(plan, r, 4)
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     def f_popa(self, code, reg, h, p66, p67, mem):
         plan = Plan()
         self.want_stack(plan)
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     def f_enter(self, code, reg, h, p66, p67, mem):
         plan = Plan()
@@ -1064,7 +1064,7 @@ class Emitters(Generator):
         x = self.rng.random()
         level = 0 if x < 0.4 else 1 if x < 0.6 else self.rng.randrange(256)
         b = self.prefixes(p66, p67) + b"\xC8" + struct.pack("<HB", size, level)
-        self.emit(plan, lambda a: b, h, mem=True,
+        self.emit(plan, lambda a: b, h,
                   ctx={"w": 8 * self.osize(p66), "sp_mask": 0xFFFF if self.real else 0xFFFFFFFF})
 
     def f_leave(self, code, reg, h, p66, p67, mem):
@@ -1072,14 +1072,14 @@ class Emitters(Generator):
         plan.regs[EBP] = self.stack_value()
         plan.regs[ESP] = self.ival(32)
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     def f_pushf(self, code, reg, h, p66, p67, mem):
         plan = Plan()
         self.want_stack(plan)
         self.rand_flags(plan)
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     def f_popf(self, code, reg, h, p66, p67, mem):
         plan = Plan()
@@ -1089,7 +1089,7 @@ class Emitters(Generator):
         v = self.rng.getrandbits(32) & ~TF
         plan.pushes.append((v, self.osize(p66)))
         b = self.prefixes(p66, p67) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     # ---- no operands ----
     def simple(self, code, reg, h, p66, p67, mem):
@@ -1097,7 +1097,7 @@ class Emitters(Generator):
         if h in ("cbw", "cwd", "sahf", "salc", "lahf"):
             self.set_val(plan, EAX, 4)
         self.rand_flags(plan)
-        b = self.prefixes(p66, p67, self.seg_override(0.1, mem=False)) + self.opbytes(code)
+        b = self.prefixes(p66, p67, self.seg_override(0.1, for_memory=False)) + self.opbytes(code)
         if h == "nop" and self.rng.random() < 0.3:
             b = b"\xF3" + b                     # PAUSE
         self.emit(plan, lambda a: b, h)
@@ -1119,7 +1119,7 @@ class Emitters(Generator):
             bx |= self.rng.getrandbits(16) << 16
         plan.regs[EBX] = bx
         b = self.prefixes(p66, p67, seg) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
 
     # ---- control transfer ----
     def branch(self, code, h, p66, p67, rel_kind, plan=None, stack=False):
@@ -1136,7 +1136,7 @@ class Emitters(Generator):
         back = 2 + pad + self._pre_len(plan, self.code32) + n
         if self.rng.random() < 0.4 and (size > 1 or back <= 128):
             return self.branch_back(plan, pf, size, n, h, k, stack)
-        self.emit(plan, lambda a: pf + k.to_bytes(size, "little"), h, decoys=k, mem=stack)
+        self.emit(plan, lambda a: pf + k.to_bytes(size, "little"), h, decoys=k)
 
     def branch_back(self, plan, pf, size, n, h, k, stack):
         """JMP over a landing pad; the test branches back to the pad, whose JMP goes to
@@ -1147,7 +1147,7 @@ class Emitters(Generator):
 
         def build(a):
             return pf + ((pad.addr - (a + n)) % (1 << (8 * size))).to_bytes(size, "little")
-        it = self.emit(plan, build, h, decoys=k, mem=stack)
+        it = self.emit(plan, build, h, decoys=k)
         rel = it.end + k - pad.end
         pad.code = b"\xE9" + rel.to_bytes(pad_len - 1, "little")
         off = pad.addr - self.s.code_base
@@ -1202,7 +1202,7 @@ class Emitters(Generator):
             modrm = bytes((0xC0 | (reg << 3) | rm,))
             seg = None
         b = self.prefixes(p66, p67, seg) + b"\xFF" + modrm
-        self.emit(plan, lambda a: b, h, decoys=k, mem=mem or stack)
+        self.emit(plan, lambda a: b, h, decoys=k)
     f_call_Ev = f_jmp_Ev
 
     def f_ret_near(self, code, reg, h, p66, p67, mem):
@@ -1210,10 +1210,12 @@ class Emitters(Generator):
         self.want_stack(plan)
         osz = self.osize(p66)
         plan.pushes.append((self.cs_off(osz), osz))
-        imm = struct.pack("<H", self.rng.choice((0, 2, 4, 6, 3, 0x10, 0x7E))) if code == 0xC2 else b""
+        imm = b""
+        if code == 0xC2:
+            imm = struct.pack("<H", self.rng.choice((0, 2, 4, 6, 3, 0x10, 0x7E)))
         k = self.rng.randrange(3)
         b = self.prefixes(p66, p67) + self.opbytes(code) + imm
-        self.emit(plan, lambda a: b, h, decoys=k, mem=True)
+        self.emit(plan, lambda a: b, h, decoys=k)
 
     def far_sel(self):
         return self.rng.choice(REAL_CODE_SELS)
@@ -1231,7 +1233,7 @@ class Emitters(Generator):
         def build(a):
             off = a + n + k - (sel << 4)
             return pf + off.to_bytes(osz, "little") + struct.pack("<H", sel)
-        self.emit(plan, build, h, decoys=k, mem=code == 0x9A)
+        self.emit(plan, build, h, decoys=k)
         self.sel[CS] = sel
     f_call_far = f_jmp_far
 
@@ -1250,7 +1252,7 @@ class Emitters(Generator):
         plan.stores.append((lin + osz, sel, 2))
         k = self.rng.randrange(3)
         b = self.prefixes(p66, p67, seg) + b"\xFF" + modrm
-        self.emit(plan, lambda a: b, h, decoys=k, mem=True)
+        self.emit(plan, lambda a: b, h, decoys=k)
         self.sel[CS] = sel
     f_call_far_Mp = f_jmp_far_Mp
 
@@ -1264,7 +1266,7 @@ class Emitters(Generator):
         imm = struct.pack("<H", self.rng.choice((0, 2, 4, 0x20))) if code == 0xCA else b""
         k = self.rng.randrange(3)
         b = self.prefixes(p66, p67) + self.opbytes(code) + imm
-        self.emit(plan, lambda a: b, h, decoys=k, mem=True)
+        self.emit(plan, lambda a: b, h, decoys=k)
         self.sel[CS] = sel
 
     def f_bound(self, code, reg, h, p66, p67, mem):
@@ -1290,7 +1292,7 @@ class Emitters(Generator):
         plan.stores.append((lin, lo, osz))
         plan.stores.append((lin + osz, hi, osz))
         b = self.prefixes(p66, p67, seg) + b"\x62" + modrm
-        self.emit(plan, lambda a: b, h, mem=True, may_fault=fault_ok)
+        self.emit(plan, lambda a: b, h, may_fault=fault_ok)
 
     @staticmethod
     def _sx(v, bits):
@@ -1357,7 +1359,7 @@ class Emitters(Generator):
                 p.stores.append((lin, d, size))
                 p.flags = plan.flags
                 b = self.prefixes(p66, p67, seg) + self.opbytes(code) + modrm
-                self.emit(p, lambda a: b, h, mem=True, may_fault=fault_ok, ctx={"w": w})
+                self.emit(p, lambda a: b, h, may_fault=fault_ok, ctx={"w": w})
                 return
             rm = self.rng.randrange(8)
             regs = self._div_regs(dd, w)
@@ -1376,7 +1378,7 @@ class Emitters(Generator):
             p.regs.update(plan.regs)
             p.regs.update(regs)
             b = self.prefixes(p66, p67) + self.opbytes(code) + bytes((0xC0 | reg << 3 | rm,))
-            self.emit(p, lambda a: b, h, may_fault=fault_ok, mem=fault_ok, ctx={"w": w})
+            self.emit(p, lambda a: b, h, may_fault=fault_ok, ctx={"w": w})
             return
         raise Retry()
     f_div_Ev = f_idiv_Eb = f_idiv_Ev = f_div_Eb
@@ -1429,7 +1431,7 @@ class Emitters(Generator):
         self.set_eflags(plan, 0x2 | (self.rng.getrandbits(12) & (ARITH | DF)))
         fault = imm == b"\x00" and code == 0xD4
         b = self.prefixes(p66, p67) + self.opbytes(code) + imm
-        self.emit(plan, lambda a: b, h, may_fault=fault, mem=True)
+        self.emit(plan, lambda a: b, h, may_fault=fault)
 
     def f_daa(self, code, reg, h, p66, p67, mem):
         return self.bcd(code, reg, h, p66, p67, mem)
@@ -1464,7 +1466,7 @@ class Emitters(Generator):
             plan.stores.append((t, self.ival(bits), osz))
         lk = h != "bt_Ev_Gv" and self.rng.random() < 0.25
         b = self.prefixes(p66, p67, seg, lk) + self.opbytes(code) + modrm
-        self.emit(plan, lambda a: b, h, mem=True)
+        self.emit(plan, lambda a: b, h)
     f_bts_Ev_Gv = f_btr_Ev_Gv = f_btc_Ev_Gv = f_bt_Ev_Gv
 
     def f_bt_Ev_Ib(self, code, reg, h, p66, p67, mem):
@@ -1512,7 +1514,7 @@ class Emitters(Generator):
         elif kind in ("stos", "scas"):
             self.set_val(plan, EAX, 4)
         b = self.prefixes(p66, p67, seg, rep=rep) + self.opbytes(code)
-        self.emit(plan, lambda a: b, h, mem=True, rep=True, ctx={"w": 8 * e})
+        self.emit(plan, lambda a: b, h, rep=True, ctx={"w": 8 * e})
     f_movsb = f_movsw = f_cmpsb = f_cmpsw = f_stosb = f_stosw = string
     f_lodsb = f_lodsw = f_scasb = f_scasw = string
 
@@ -1558,7 +1560,7 @@ class Emitters(Generator):
                 raise Retry()
         mod = 3 if self.rng.random() < 0.7 else self.rng.randrange(3)   # mod is ignored
         b = self.prefixes(p66, p67) + b"\x0F\x20" + bytes(((mod << 6) | (cr << 3) | rm,))
-        self.emit(plan, lambda a: b, h, may_fault=fault, mem=fault,
+        self.emit(plan, lambda a: b, h, may_fault=fault,
                   ctx={"cr0_reg": rm if cr == 0 else None})
 
 
@@ -1737,12 +1739,11 @@ class State:
 
 
 class Runner:
-    """Runs a stream in Unicorn and pyx86 in lockstep. full: compare the data area after
-    every instruction (not only after those that may touch memory). uc_only: run Unicorn
-    alone and only check that the stream is well formed (faults only where planned, no
-    escaped operands): validates the generator for groups pyx86 does not have yet."""
+    """Runs a stream in Unicorn and pyx86 in lockstep. uc_only: run Unicorn alone and
+    only check that the stream is well formed (faults only where planned, no escaped
+    operands): validates the generator for groups pyx86 does not have yet."""
 
-    def __init__(self, stream, full=False, uc_only=False):
+    def __init__(self, stream, uc_only=False):
         import unicorn as U
         from unicorn import x86_const as X
         from cpu.interp import CPU
@@ -1750,7 +1751,6 @@ class Runner:
         self.U, self.X = U, X
         self.st = stream
         self.env = stream.env
-        self.full = full              # compare memory after every instruction
         self.errors = []
         self.cur = None
         self.cur_addr = None
@@ -1892,8 +1892,7 @@ class Runner:
             self.errors.append(self.report(item, [f"pyx86 raised exception {vec}; Unicorn "
                                                   "completed the instruction"]))
             return
-        mem = self.full or item.mem
-        px, ucs = self.px_state(mem), self.uc_state(mem)
+        px, ucs = self.px_state(True), self.uc_state(True)
         corrected = item.handler in DEVIATIONS
         if corrected:
             DEVIATIONS[item.handler](item, self.pre, ucs)    # the manual's answer
@@ -1903,8 +1902,7 @@ class Runner:
             corrected = True
         if corrected:
             # carry on from the corrected state
-            if ucs.mem is not None:
-                self.uc.mem_write(self.env.data, bytes(ucs.mem))
+            self.uc.mem_write(self.env.data, bytes(ucs.mem))
             for k in range(8):
                 self.uc.reg_write(self.uc_gpr[k], ucs.regs[k])
         self.check(item, px, ucs, None)
@@ -2013,7 +2011,8 @@ class Runner:
         diffs = list(diffs or [])
         for k in range(8):
             if px.regs[k] != ucs.regs[k]:
-                diffs.append(f"{REG_NAMES[k]}: pyx86 {px.regs[k]:#010x}  unicorn {ucs.regs[k]:#010x}")
+                diffs.append(f"{REG_NAMES[k]}: pyx86 {px.regs[k]:#010x}  "
+                             f"unicorn {ucs.regs[k]:#010x}")
         if px.eip != ucs.eip:
             diffs.append(f"eip: pyx86 {px.eip:#x}  unicorn {ucs.eip:#x}")
         undef = item.undefined_flags() if item is not None and what is None else 0
@@ -2021,10 +2020,12 @@ class Runner:
         if fd:
             names = [n for b, n in FLAG_NAMES if fd & b] or [hex(fd)]
             diffs.append(f"eflags: pyx86 {px.eflags:#x}  unicorn {ucs.eflags:#x}  differ in "
-                         f"{' '.join(names)}" + (f" (undefined, ignored: {undef:#x})" if undef else ""))
+                         f"{' '.join(names)}"
+                         + (f" (undefined, ignored: {undef:#x})" if undef else ""))
         if px.segs is not None and ucs.segs is not None and px.segs != ucs.segs:
-            diffs.append("selectors: pyx86 " + " ".join(f"{n}={v:04x}" for n, v in zip(SEG_NAMES, px.segs))
-                         + "  unicorn " + " ".join(f"{n}={v:04x}" for n, v in zip(SEG_NAMES, ucs.segs)))
+            def sels(v):
+                return " ".join(f"{n}={x:04x}" for n, x in zip(SEG_NAMES, v))
+            diffs.append(f"selectors: pyx86 {sels(px.segs)}  unicorn {sels(ucs.segs)}")
         if px.mem is not None and ucs.mem is not None and px.mem != ucs.mem:
             bad = [k for k in range(DATA_SIZE) if px.mem[k] != ucs.mem[k]]
             diffs.append(f"memory: {len(bad)} bytes differ: " + ", ".join(
@@ -2093,7 +2094,8 @@ class Runner:
 def describe(item, env):
     try:
         import capstone
-        md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_16 if env.real else capstone.CS_MODE_32)
+        md = capstone.Cs(capstone.CS_ARCH_X86,
+                         capstone.CS_MODE_16 if env.real else capstone.CS_MODE_32)
         ins = next(md.disasm(item.code, item.addr - item.cs_base), None)
         text = f"{ins.mnemonic} {ins.op_str}" if ins else "(?)"
     except ImportError:
@@ -2139,8 +2141,6 @@ def run_streams(streams, max_errors=5, uc_only=False, faults=None):
         if faults is not None:
             for v, n in r.faults.items():
                 faults[v] = faults.get(v, 0) + n
-        if errs and any("memory" in e for e in errs):
-            errs = Runner(st, full=True).run() or errs   # pin down where memory diverged
         errors += errs
         if len(errors) >= max_errors:
             break
