@@ -216,8 +216,8 @@ UNDEFINED_FLAGS = {
 #   raises #UD (SDM LOCK). LOCK BTS/BTR/BTC with a register operand aborts the Unicorn
 #   process. -> not generated; an invalid LOCK is generated (real mode, as a #UD test)
 #   only where QEMU raises #UD as well (BAD_LOCK_UD).
-# - SHLD/SHRD with a 16-bit operand and count 17..31: result and flags undefined (SDM),
-#   QEMU computes a 32-bit double shift. -> not generated.
+# - SHLD/SHRD with a 16-bit operand and count 17..31: result and flags undefined (SDM);
+#   QEMU returns its own choice. -> not generated.
 # - SGDT/SIDT with 16-bit operand size: QEMU stores 24 bits of the base and a zero
 #   byte (286 style), the current SDM stores the full 32-bit base. The harness keeps the
 #   table bases below 16 MiB so both agree; the difference is not exercised.
@@ -232,10 +232,11 @@ UNDEFINED_FLAGS = {
 # - 0F 18 /0-/3 with a register operand (PREFETCHh encodings with mod=11b, reserved in the
 #   SDM opcode map): QEMU raises #UD, pyx86 (like the other hint NOPs) does nothing. ->
 #   generated with ModRM.reg 4-7 only when the operand is a register.
-# Checked and found to agree with the manual (so not listed as deviations): AAA/AAS
-# (AX +/- 106h/6 form), DAA/DAS, BSF/BSR with a zero source (destination unchanged,
-# which is what P6 does), BSWAP with 16-bit operand size (QEMU clears the low word,
-# the same choice as pyx86 for this undefined case), MOV r32, Sreg (zero-extended).
+# Checked and found to agree with the manual or with P6 (so compared normally): AAA/AAS
+# (AX +/- 106h / -6 form of the current SDM), DAA/DAS, BSF/BSR with a zero source (SDM:
+# destination undefined; QEMU, like P6 hardware, leaves it unchanged), BSWAP with 16-bit
+# operand size (undefined; QEMU clears the low word, the same choice as pyx86), MOV r32,
+# Sreg (zero-extended), LOCK on lockable memory forms.
 
 def _push_sreg_p6(item, pre, uc_post):
     """P6: the 32-bit PUSH Sreg slot keeps its old upper half."""
