@@ -153,10 +153,11 @@ cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
     i.imm2 = 0
     while True:
         b = fetch_byte(s, f)
+        # 66h/67h select the other size; repeating one changes nothing (no toggling)
         if b == 0x66:
-            i.osize = 6 - i.osize
+            i.osize = 2 if s.code32 else 4
         elif b == 0x67:
-            i.asize = 6 - i.asize
+            i.asize = 2 if s.code32 else 4
         elif b == 0xF3:
             i.rep = REP_E
         elif b == 0xF2:

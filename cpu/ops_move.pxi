@@ -183,7 +183,8 @@ cdef void op_enter(CPUState* s, Insn* i) noexcept nogil:
     cdef uint32_t size = i.imm, level = i.imm2 & 31, frame, bp, k
     cdef int sz = i.osize
     push(s, get_reg(s, EBP, sz), sz)
-    frame = s.regs[ESP] & sp_mask(s)
+    # FrameTemp is all of ESP, even on a 16-bit stack (SDM ENTER: "FrameTemp := ESP")
+    frame = s.regs[ESP]
     bp = s.regs[EBP]
     if level > 0:
         for k in range(1, level):
