@@ -9,6 +9,7 @@ Sources that receive asynchronously set a shared threading.Event (`wakeup`) so t
 machine idling in HLT notices input at once.
 """
 import os
+import select
 import threading
 
 try:
@@ -22,7 +23,11 @@ class FdSource:
 
     When the descriptor is a terminal it is switched to character-at-a-time mode
     without echo, and without turning CR into LF (a serial terminal sends CR), while
-    keeping the signal keys so Ctrl+C still stops the emulator; close() restores it."""
+    keeping the signal keys so Ctrl+C still stops the emulator. close() restores it
+    and ends the thread (it waits for input in short select() rounds for that), so an
+    emulator run inside a longer-lived process leaves no reader behind."""
+
+    POLL_SECONDS = 0.1
 
     def __init__(self, fd, wakeup):
         self.fd = fd
@@ -30,6 +35,7 @@ class FdSource:
         self._lock = threading.Lock()
         self._buf = bytearray()
         self._closed = False
+        self._stop = threading.Event()
         self._saved_tty = None
         if termios is not None and os.isatty(fd):
             self._saved_tty = termios.tcgetattr(fd)
@@ -44,10 +50,12 @@ class FdSource:
         self._thread.start()
 
     def _reader(self):
-        while True:
+        while not self._stop.is_set():
             try:
+                if not select.select([self.fd], [], [], self.POLL_SECONDS)[0]:
+                    continue
                 data = os.read(self.fd, 4096)
-            except OSError:
+            except (OSError, ValueError):
                 data = b""
             with self._lock:
                 if data:
@@ -72,6 +80,7 @@ class FdSource:
         return self._closed and not self._buf
 
     def close(self):
+        self._stop.set()
         if self._saved_tty is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved_tty)
             self._saved_tty = None

@@ -97,6 +97,19 @@ class I8259:
             busy &= ~self.icw3
         return self._level_of(rank) if rank < self._rank(busy) else -1
 
+    def blocks(self, level):
+        """Would a new request on `level` be kept from INT by the mask and the levels
+        now in service? (Only the CPU can change either.)"""
+        bit = 1 << level
+        if self.imr & bit:
+            return True
+        if self.special_mask:
+            return bool(self.isr & bit)
+        busy = self.isr
+        if self.sfnm and self.is_master:
+            busy &= ~self.icw3
+        return self._rank(bit) >= self._rank(busy)
+
     def _update(self):
         out = self.pending() >= 0
         if out != self.int_out:
@@ -261,11 +274,12 @@ class DualPic:
         (self.master if irq < 8 else self.slave).set_irq(irq & 7, level)
 
     def irq_masked(self, irq):
-        """Would a request on `irq` be kept from the CPU by the mask registers?"""
+        """Would a request on `irq` be kept from the CPU, by a mask register or by a
+        level of equal or higher priority in service? A halted CPU can change neither,
+        so the machine uses this to tell that an interrupt can never come."""
         if irq < 8:
-            return bool(self.master.imr & (1 << irq))
-        return bool(self.slave.imr & (1 << (irq - 8)) or
-                    self.master.imr & (1 << CASCADE_PIN))
+            return self.master.blocks(irq)
+        return self.slave.blocks(irq - 8) or self.master.blocks(CASCADE_PIN)
 
     # -- the CPU side -----------------------------------------------------------------------
     def ack(self):

@@ -106,6 +106,25 @@ def test_cascade_through_ir2():
     assert cpu.intr and pic.ack() == 0x70
 
 
+def test_irq_masked_counts_levels_in_service():
+    pic, cpu, io = pc_pics()
+    pic.line(3).raise_()
+    pic.ack()
+    assert pic.irq_masked(3) and pic.irq_masked(5)
+    assert not pic.irq_masked(1) and not pic.irq_masked(12)   # IR2 outranks IR3
+    io.outb(0x21, 0x08)
+    io.outb(0x20, 0x68)                                 # special mask mode
+    assert not pic.irq_masked(5) and pic.irq_masked(3)
+    io.outb(0x20, 0x48)
+    io.outb(0x21, 0x00)
+    pic.line(1).raise_()
+    pic.ack()
+    assert pic.irq_masked(12)                           # IR1 in service outranks IR2
+    eoi(io)
+    eoi(io)
+    assert not pic.irq_masked(5) and not pic.irq_masked(12)
+
+
 def test_slave_masked_by_master_ir2():
     pic, cpu, io = pc_pics()
     io.outb(0x21, 0x04)
