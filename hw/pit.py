@@ -47,8 +47,7 @@ class Counter:
     its counting element (CE) held `start`, whether it is counting from there, and what
     the CE and OUT were before that edge (held_ce, held_out)."""
 
-    def __init__(self, pit, index):
-        self.pit = pit
+    def __init__(self, index):
         self.index = index
         self.line = None              # IrqLine driven by OUT, when wired
         self.timer = None
@@ -338,7 +337,7 @@ class Pit:
 
     def __init__(self, clock, irq0=None):
         self.clock = clock
-        self.counters = [Counter(self, k) for k in range(3)]
+        self.counters = [Counter(k) for k in range(3)]
         c0 = self.counters[0]
         c0.line = irq0
         if irq0 is not None:

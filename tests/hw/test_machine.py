@@ -121,6 +121,20 @@ def test_pit_ticks_wake_hlt_and_skip_guest_time():
     assert m.cpu.icount < 2_000
 
 
+def test_events_are_on_time_without_hlt():
+    # A busy loop with a 1 kHz PIT: the slice that programs the PIT was planned for a
+    # million instructions (10 ms); the new deadline must cut it short, or ticks would
+    # come late and merge.
+    rom = rom_with_handlers(
+        SETUP + set_vector(0x08, 0) + pic_init(0xFE) +
+        "mov al, 0x34\nout 0x43, al\nmov al, 0xa9\nout 0x40, al\nmov al, 0x04\n"
+        "out 0x40, al\nsti\nspin:\ncmp word ptr [0x500], 20\njb spin\n" +
+        exit_with(0), COUNT_AND_EOI)                  # 0x04A9 = 1193: 1000.15 Hz
+    m, outcome, out = run(rom)
+    last_tick = (1 + 19 * 1193) * NS_PER_S // PIT_HZ
+    assert last_tick <= m.clock.now() < last_tick + 2_000      # within 2 us
+
+
 def test_rtc_periodic_interrupt_through_the_slave():
     handler = """
 inc word ptr [0x500]

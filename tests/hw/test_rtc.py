@@ -5,7 +5,7 @@ import pytest
 
 from emu.clock import NS_PER_S
 from hw.irq import IrqLine
-from hw.rtc import Rtc, UIP_NS
+from hw.rtc import Rtc, SHUTDOWN_STATUS, UIP_NS
 from tests.hw.harness import HandClock, Ports, Wires
 
 MS = 1_000_000
@@ -229,12 +229,12 @@ def test_nvram_index_and_nmi_mask(rtc_at):
 
 def test_reset_clears_enables_and_flags_but_keeps_nvram(rtc_at):
     rtc, clock, wires, rd, wr = rtc_at()
-    wr(0x0F, 0x05)
+    wr(SHUTDOWN_STATUS, 0x05)
     wr(0x0B, 0x7A)
     clock.advance(NS_PER_S)
     assert wires.level(8)
     rtc.reset()
     assert not wires.level(8)
     assert rd(0x0B) == 0x02                # PIE, AIE, UIE, SQWE cleared
-    assert rd(0x0C) == 0 and rd(0x0F) == 0x05
+    assert rd(0x0C) == 0 and rd(SHUTDOWN_STATUS) == 0x05
     assert clock.next_deadline() is None
