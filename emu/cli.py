@@ -2,18 +2,23 @@
 
     pyx86 run --bios ROM.bin --headless [--memory MIB] [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
+              [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--max-instructions N] [--no-reboot] [--stats]
 
 Messages go to stderr, one line each, prefixed "pyx86: "; a run that ends abnormally
-adds the CPU register dump. Guest console output (port E9) goes to stdout by default.
+adds the CPU register dump. Guest console output (port E9) and the first serial port
+go to stdout by default; with `--serial stdio` the serial port also reads stdin.
 """
 import argparse
+import datetime
 import os
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
 
+from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
@@ -35,7 +40,7 @@ EXIT_STATUSES = (
     ("0", "the guest powered off: \"Shutdown\" written to the Bochs port 0x8900"),
     ("(V<<1)|1", "the guest wrote V to QEMU's isa-debug-exit port 0xF4 (low 8 bits)"),
     ("2", "usage error, or a ROM / output file that cannot be used"),
-    ("4", "the CPU halted for good (HLT with IF=0, or no interrupt source exists)"),
+    ("4", "the CPU halted for good (HLT with IF=0, or no unmasked interrupt can come)"),
     ("6", "triple fault with --no-reboot (without it the machine resets, as a PC does)"),
     ("8", "--max-instructions reached"),
     ("12", "internal emulator error (PYX86_DEBUG=1 prints the Python traceback)"),
@@ -80,6 +85,22 @@ def _memory(text):
     return value
 
 
+def _rtc_time(text):
+    if text == "now":
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "%r is not \"now\" or a date and time like 2024-01-31T12:00:00" % text) \
+            from None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    if not 1900 <= value.year <= 9999:
+        raise argparse.ArgumentTypeError("year %d is outside 1900..9999" % value.year)
+    return value
+
+
 def _count(text):
     try:
         value = int(text, 0)
@@ -108,7 +129,10 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Power on a PC with ROM as its firmware (mapped below 4 GiB and at "
                     "0xE0000-0xFFFFF; execution starts at F000:FFF0).",
-        epilog="debug ports: 0xE9 console (read gives 0xE9), 0x80 POST codes, 0xF4 "
+        epilog="devices: i8259 PICs (0x20, 0xA0, ELCR 0x4D0), i8254 PIT (0x40, IRQ0), "
+               "RTC/CMOS (0x70, IRQ8),\n16550A COM1 (0x3F8, IRQ4) and COM2 (0x2F8, "
+               "IRQ3), port 0x61, port 0x92 (fast A20, reset).\n"
+               "debug ports: 0xE9 console (read gives 0xE9), 0x80 POST codes, 0xF4 "
                "isa-debug-exit,\n0x8900 Bochs shutdown (\"Shutdown\" bytewise).\n\n"
                "exit statuses:\n" + exit_status_table())
     r.add_argument("--bios", metavar="ROM", required=True,
@@ -127,6 +151,17 @@ def build_parser():
                    help="log POST codes, one two-digit hex code per line")
     r.add_argument("--post-port", metavar="PORT", type=_port, default=POST_PORT,
                    help="I/O port of the POST code latch (default 0x80)")
+    r.add_argument("--serial", metavar="stdio|none|PATH", default="stdio",
+                   help="the first serial port (COM1, 0x3F8, IRQ4): stdio sends its "
+                        "output to stdout and stdin to its input; PATH writes the "
+                        "output to a file (default stdio)")
+    r.add_argument("--realtime", action="store_true",
+                   help="guest time follows the wall clock (default: 10 ns per "
+                        "instruction, HLT skips to the next timer: reproducible runs)")
+    r.add_argument("--rtc-time", metavar="now|DATETIME", type=_rtc_time, default=None,
+                   help="what the RTC says at power-on: now (the host's UTC time, the "
+                        "default) or an ISO date and time such as 2024-01-31T12:00:00 "
+                        "(UTC unless an offset is given) for reproducible runs")
     r.add_argument("--max-instructions", metavar="N", type=_count,
                    help="stop after N instructions (exit status 8)")
     r.add_argument("--no-reboot", action="store_true",
@@ -152,7 +187,16 @@ def _open_output(path, binary, what):
         raise UsageError("cannot open %s %s: %s" % (what, path, e.strerror or e)) from None
 
 
-def _build_machine(args, stdout, log, files):
+def _stdin_source(stdin, wakeup):
+    """The serial input for `--serial stdio`, or None when stdin cannot be read."""
+    try:
+        fd = stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None                       # e.g. a test harness's stand-in object
+    return FdSource(fd, wakeup)
+
+
+def _build_machine(args, stdout, stdin, log, files):
     if not args.headless:
         raise UsageError("there is no window front end yet: run with --headless")
     rom = load_rom(args.bios)
@@ -166,22 +210,36 @@ def _build_machine(args, stdout, log, files):
     if args.post_log is not None:
         post_log = _open_output(args.post_log, False, "POST log")
         files.append(post_log)
+    serial = serial_input = None
+    wakeup = threading.Event()
+    if args.serial == "stdio":
+        serial = stdout
+        serial_input = _stdin_source(stdin, wakeup)
+        if serial_input is not None:
+            files.append(serial_input)
+    elif args.serial != "none":
+        serial = _open_output(args.serial, True, "serial output")
+        files.append(serial)
     try:
         return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
                        debugcon_port=args.debugcon_port, post_log=post_log,
-                       post_port=args.post_port, reboot=not args.no_reboot, log=log)
+                       post_port=args.post_port, reboot=not args.no_reboot, log=log,
+                       serial=serial, serial_input=serial_input, wakeup=wakeup,
+                       realtime=args.realtime, rtc_start=args.rtc_time)
     except MemoryError:
         raise UsageError("cannot allocate %d MiB of guest RAM" % args.memory) from None
     except PortConflict as e:
         raise UsageError(str(e)) from None
 
 
-def run_command(args, stdout=None, stderr=None):
+def run_command(args, stdout=None, stderr=None, stdin=None):
     """`pyx86 run`: build the machine, run it, report. Returns a RunReport.
 
-    stdout: binary stream for `--debugcon stdio`; stderr: text stream for messages."""
+    stdout: binary stream for `--debugcon stdio` and `--serial stdio`; stderr: text
+    stream for messages; stdin: what `--serial stdio` reads (a file with a fileno)."""
     stdout = stdout if stdout is not None else sys.stdout.buffer
     stderr = stderr if stderr is not None else sys.stderr
+    stdin = stdin if stdin is not None else sys.stdin
 
     def say(msg):
         stdout.flush()                    # keep guest output and messages in order
@@ -190,7 +248,7 @@ def run_command(args, stdout=None, stderr=None):
 
     files = []
     try:
-        machine = _build_machine(args, stdout, say, files)
+        machine = _build_machine(args, stdout, stdin, say, files)
     except (UsageError, RomError) as e:
         _close(files)
         say("error: %s" % e)

@@ -1,5 +1,11 @@
-"""The headless PC that `pyx86 run` builds: RAM, a firmware ROM, the CPU, the port bus
-with the debug ports, and the loop that runs them until something ends the run.
+"""The headless PC that `pyx86 run` builds, and the loop that runs it.
+
+What is in it: RAM, a firmware ROM, the CPU, the port bus with the debug ports, and the
+first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX ELCR
+(the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
+16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected), and
+the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
+reset). Devices get their IRQ as an hw.irq.IrqLine and their time from emu.clock.
 
 Physical memory map:
     0 .. RAM size        guest RAM (--memory), except the ISA BIOS window below
@@ -7,18 +13,31 @@ Physical memory map:
                          0xFFFFF), read-only: where real-mode code runs after reset
     4 GiB - ROM size     the whole ROM, read-only, so the reset vector 0xFFFFFFF0 is
                          its last 16 bytes (F000:FFF0 with CS base 0xFFFF0000)
-Everything else is unmapped (reads all ones, writes ignored). There is no interrupt
-controller or timer yet, so nothing can wake a halted CPU.
+Everything else is unmapped (reads all ones, writes ignored).
+
+The run loop: the CPU runs in slices that end at the clock's earliest deadline (at
+most SLICE instructions), then due device timers fire. Nothing is polled per
+instruction; host input is looked at between slices. A HLT with IF=1 skips guest time
+to the next timer (or, in --realtime mode, sleeps until it); a HLT that no interrupt
+can end -- IF=0 (there is no NMI source), or no unmasked IRQ has a timer or host input
+that could raise it -- ends the run.
 """
 import enum
 import os
+import threading
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
+from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
 from emu.memory import Memory
 from emu.portbus import PortBus
+from hw.pic import DualPic
+from hw.pit import Pit
+from hw.rtc import Rtc
+from hw.sysctrl import PortA, PortB
+from hw.uart import COM1, COM2, Uart
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -28,8 +47,10 @@ ISA_BIOS_TOP = 0x100000                # the low alias ends at 1 MiB ...
 ISA_BIOS_MAX = 128 * KIB               # ... and is at most 0xE0000-0xFFFFF
 MEMORY_MIB_MIN = 1
 MEMORY_MIB_MAX = 3072                  # leaves the top GiB for ROM and (later) MMIO
-SLICE = 1_000_000                      # instructions per cpu.run(): Ctrl+C and console
-                                       # flush latency vs. per-slice overhead
+SLICE = 1_000_000                      # most instructions per cpu.run(): Ctrl+C, console
+                                       # flush and host input latency vs. overhead
+INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input blocks at
+                                       # a time (then looks at the machine again)
 
 _STOP_CODES = {name: code for code, name in STOP_NAMES.items()}
 STOP_SLICE = _STOP_CODES["slice"]
@@ -89,25 +110,35 @@ class Outcome:
 
 
 class Machine:
-    """A PC with RAM, a ROM, a CPU and the debug ports; run() drives it."""
+    """A PC with RAM, a ROM, a CPU, the platform devices and the debug ports."""
 
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
-                 post_log=None, post_port=POST_PORT, reboot=True, log=None):
+                 post_log=None, post_port=POST_PORT, reboot=True, log=None,
+                 serial=None, serial_input=None, wakeup=None, realtime=False,
+                 rtc_start=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault (else stop there);
-        log: callable for one-line notices (the first reboot)."""
+        log: callable for one-line notices (the first reboot);
+        serial, serial_input: COM1's host ends, a binary stream and an emu.chardev
+        source (None: not connected); wakeup: the threading.Event such sources set;
+        realtime: guest time is wall-clock time (default: from the instruction count);
+        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
         self.mem = Memory(memory_mib * MIB)
         map_firmware(self.mem, rom)
         self.bus = PortBus()
-        self.cpu = CPU(self.mem, io=self.bus)
+        self.cpu = cpu = CPU(self.mem, io=self.bus)
         self.reboot = reboot
         self.log = log or (lambda msg: None)
         self.resets = 0
         self._outcome = None
+        self._reset_requested = False
+        self.wakeup = wakeup or threading.Event()
+        self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
+        self._build_platform(memory_mib, serial, serial_input, rtc_start)
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -118,6 +149,22 @@ class Machine:
             self.console.attach(self.bus, debugcon_port)
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
+
+    def _build_platform(self, memory_mib, serial, serial_input, rtc_start):
+        cpu, clock, bus = self.cpu, self.clock, self.bus
+        self.pic = DualPic(cpu.set_intr)
+        cpu.intc = self.pic
+        self.pit = Pit(clock, self.pic.line(0))
+        self.port_b = PortB(clock, self.pit)
+        self.port_a = PortA(cpu.set_a20, lambda: cpu.a20, self._reset_request)
+        self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
+        self.rtc.fill_config(memory_mib * MIB)
+        self.serial_out = serial
+        self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
+                           sink=serial, source=serial_input),
+                      Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
+        for dev in (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts):
+            dev.attach(bus)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -132,24 +179,42 @@ class Machine:
     def _power_off(self):
         self._finish(Outcome(Stop.POWER_OFF, "guest powered off (Bochs shutdown port)"))
 
+    def _reset_request(self):
+        self._reset_requested = True
+        self.cpu.request_stop()
+
     # -- running ------------------------------------------------------------------
     def reset(self):
-        """The RESET line: CPU and devices to power-on state; RAM keeps its contents."""
+        """The RESET line: CPU and devices to power-on state; RAM, CMOS and the RTC's
+        time keep their contents."""
         self.cpu.reset()
         self.shutdown.reset()
+        for dev in (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts):
+            dev.reset()
 
     def flush(self):
         if self.console is not None:
             self.console.flush()
+        if self.serial_out is not None:
+            self.serial_out.flush()
 
     def run(self, max_instructions=None):
         """Run until the guest or a limit ends the run; returns the Outcome.
 
         max_instructions counts from power-on, across reboots. KeyboardInterrupt and
         device errors propagate to the caller with the machine state intact."""
-        cpu = self.cpu
+        cpu, clock = self.cpu, self.clock
         try:
             while True:
+                if self._outcome is not None:
+                    return self._outcome
+                if self._reset_requested:
+                    self._reset_requested = False
+                    self.resets += 1
+                    self.reset()
+                for uart in self.uarts:
+                    uart.poll_input()
+                clock.fire_due()
                 budget = SLICE
                 if max_instructions is not None:
                     left = max_instructions - cpu.icount
@@ -157,15 +222,22 @@ class Machine:
                         return Outcome(Stop.LIMIT, "instruction limit reached (%d)"
                                        % max_instructions)
                     budget = min(budget, left)
-                reason = cpu.run(budget)
+                budget = clock.slice_budget(budget)
+                try:
+                    reason = cpu.run(budget)
+                finally:
+                    clock.end_slice()
+                cpu.clear_stop()          # requests are all handled at the loop's top
                 if reason == STOP_SLICE:
                     self.flush()
                 elif reason == STOP_REQUEST:
-                    if self._outcome is None:
+                    if (self._outcome is None and not self._reset_requested
+                            and not clock.kicked):
                         raise RuntimeError("the CPU stopped on a request nobody made")
-                    return self._outcome
                 elif reason == STOP_HLT:
-                    return self._halted()
+                    outcome = self._halted()
+                    if outcome is not None:
+                        return outcome
                 elif reason == STOP_TRIPLE:
                     if not self.reboot:
                         return Outcome(Stop.TRIPLE_FAULT, "triple fault")
@@ -179,8 +251,23 @@ class Machine:
             self.flush()
 
     def _halted(self):
-        # Only INTR (with IF=1) or NMI ends HLT, and this machine has no interrupt
-        # controller and no NMI source: every HLT is final.
-        if self.cpu.interrupts_enabled:
+        """The CPU is in HLT and no interrupt is pending: let time pass until one can
+        come, or return the Outcome when none ever can."""
+        if not self.cpu.interrupts_enabled:
+            # INTR cannot end this HLT and the machine has no NMI source
+            return Outcome(Stop.HALT, "CPU halted with interrupts disabled")
+        clock = self.clock
+        timers = [t for t in clock.armed_timers() if t.line is None or not t.line.masked]
+        inputs = any(u.can_interrupt_on_input() for u in self.uarts)
+        if not timers and not inputs:
             return Outcome(Stop.HALT, "CPU halted; nothing can wake it")
-        return Outcome(Stop.HALT, "CPU halted with interrupts disabled")
+        self.flush()
+        if not timers:
+            self._wait_for_input(INPUT_WAIT)
+        else:
+            clock.idle_until(clock.next_deadline(), self._wait_for_input)
+        return None
+
+    def _wait_for_input(self, seconds):
+        self.wakeup.wait(seconds)
+        self.wakeup.clear()

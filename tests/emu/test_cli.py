@@ -16,8 +16,9 @@ from tests.emu.roms import KIB, asm16, debug_exit, far_jmp16, outs, rom16, shutd
 def pyx86(*args, timeout=60):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("PYX86_DEBUG", None)
+    # stdin is not the terminal pytest runs in: `--serial stdio` (the default) reads it
     return subprocess.run([sys.executable, "-m", "emu", *map(str, args)], cwd=ROOT, env=env,
-                          capture_output=True, timeout=timeout)
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
 
 
 @pytest.fixture
@@ -203,7 +204,7 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     rom.write_bytes(rom16("spin: jmp spin\n"))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "emu", "run", "--bios", str(rom),
-                             "--headless"], cwd=ROOT, env=env,
+                             "--headless"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(2)                         # past start-up, inside the run loop
     proc.send_signal(signal.SIGINT)
