@@ -20,6 +20,9 @@ main:
     and byte ptr [BITMAP + 0x80 / 8], 0xFE          ; ... but 0x80,
     and byte ptr [BITMAP + 0xE9 / 8], 0xFD          ; 0xE9 (0xEA stays denied)
     mov byte ptr [BITMAP + 0x3F8 / 8], 0            ; and 0x3F8-0x3FF
+    mov dx, 0x3FF               ; COM1's scratch register: what ring 3 must read back
+    mov al, 0x5A
+    out dx, al
     setw TSS0+TSS_IOMAP, IOMAP
     desc GDT+SEL_TSS_IO, TSS0, TSS_IO_LIMIT, ACC_TSS32, 0
     mov eax, SEL_TSS_IO         ; LTR caches the limit
@@ -31,7 +34,7 @@ main:
     mov ebx, 2
     call run_ring3
     expect ebx, 0xE9, "IN AL, 0xE9 at CPL 3"
-    expect esi, 0xFF, "IN AL, DX with DX = 0x3FF at CPL 3"
+    expect esi, 0x5A, "IN AL, DX with DX = 0x3FF (COM1 scratch) at CPL 3"
     expect_mem BUF, 0x00E9E9E9, "REP INSB from 0xE9 at CPL 3"
 
 ; -- 11: denied: a clear bit is not enough for every byte of the access ----------------
