@@ -37,7 +37,8 @@ EXIT_INTERNAL = 12
 EXIT_INTERRUPTED = 130
 
 EXIT_STATUSES = (
-    ("0", "the guest powered off: \"Shutdown\" written to the Bochs port 0x8900"),
+    ("0", "the guest powered off (\"Shutdown\" written to the Bochs port 0x8900), or it"
+          " reset the machine under --no-reboot"),
     ("(V<<1)|1", "the guest wrote V to QEMU's isa-debug-exit port 0xF4 (low 8 bits)"),
     ("2", "usage error, or a ROM / output file that cannot be used"),
     ("4", "the CPU halted for good (HLT with IF=0, or no unmasked interrupt can come)"),
@@ -51,6 +52,7 @@ _STOP_STATUS = {
     Stop.POWER_OFF: EXIT_POWER_OFF,
     Stop.HALT: EXIT_HALTED,
     Stop.TRIPLE_FAULT: EXIT_TRIPLE_FAULT,
+    Stop.REBOOT: EXIT_POWER_OFF,
     Stop.LIMIT: EXIT_LIMIT,
 }
 
@@ -165,7 +167,8 @@ def build_parser():
     r.add_argument("--max-instructions", metavar="N", type=_count,
                    help="stop after N instructions (exit status 8)")
     r.add_argument("--no-reboot", action="store_true",
-                   help="stop on a triple fault instead of resetting the machine")
+                   help="exit instead of resetting the machine: on a triple fault (status "
+                        "6) or when the guest resets it (status 0), as QEMU's -no-reboot")
     r.add_argument("--stats", action="store_true",
                    help="print instructions, seconds and MIPS at exit")
     r.set_defaults(func=run_command)

@@ -99,6 +99,7 @@ class Stop(enum.Enum):
     DEBUG_EXIT = "debug exit"          # isa-debug-exit; Outcome.value is what was written
     HALT = "halt"                      # HLT that nothing can end
     TRIPLE_FAULT = "triple fault"      # with reboot disabled
+    REBOOT = "reboot"                  # the guest reset the machine, reboot disabled
     LIMIT = "instruction limit"
 
 
@@ -118,7 +119,8 @@ class Machine:
                  rtc_start=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
-        reboot: reset the machine on a triple fault (else stop there);
+        reboot: reset the machine on a triple fault or a guest's reset request (else
+        stop there, like QEMU's -no-reboot);
         log: callable for one-line notices (the first reboot);
         serial, serial_input: COM1's host ends, a binary stream and an emu.chardev
         source (None: not connected); wakeup: the threading.Event such sources set;
@@ -210,6 +212,8 @@ class Machine:
                     return self._outcome
                 if self._reset_requested:
                     self._reset_requested = False
+                    if not self.reboot:         # as QEMU's -no-reboot: exit instead
+                        return Outcome(Stop.REBOOT, "the guest reset the machine")
                     self.resets += 1
                     self.reset()
                 for uart in self.uarts:

@@ -175,6 +175,25 @@ def test_triple_fault_resets_until_the_limit(run_rom, src):
     assert "instructions=10000\n" in e
 
 
+# Port 0x92 bit 0 rising resets the machine; the POST code shows each boot.
+RESET_VIA_PORT92 = "mov al, 0x42\nout 0x80, al\nmov al, 1\nout 0x92, al\nhlt\n"
+
+
+def test_guest_reset_with_no_reboot_exits_like_qemu(run_rom, tmp_path):
+    post = tmp_path / "post.log"
+    p = run_rom(rom16(RESET_VIA_PORT92), "--no-reboot", "--post-log", post)
+    assert p.returncode == cli.EXIT_POWER_OFF
+    assert "pyx86: the guest reset the machine\n" in err(p)
+    assert post.read_text() == "42\n"                       # booted once, no second time
+
+
+def test_guest_reset_reboots_without_no_reboot(run_rom, tmp_path):
+    post = tmp_path / "post.log"
+    p = run_rom(rom16(RESET_VIA_PORT92), "--post-log", post, "--max-instructions", 1000)
+    assert p.returncode == cli.EXIT_LIMIT
+    assert post.read_text().count("42\n") > 10
+
+
 def test_max_instructions(run_rom):
     p = run_rom(rom16("spin: inc ax\njmp spin\n"), "--max-instructions", 12345)
     assert p.returncode == cli.EXIT_LIMIT
