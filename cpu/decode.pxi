@@ -21,11 +21,19 @@ cdef enum:
     A_LOCK = 1 << 6           # LOCK allowed (with a memory operand)
     A_IMM_TEST_ONLY = 1 << 7  # F6/F7: the immediate exists only for /0 and /1 (TEST)
     A_MODRM_REG = 1 << 8      # MOV CR/DR: ModRM always names a register, whatever mod says
+    A_SSE = 1 << 9            # handler chosen by the mandatory prefix (sse_fn)
+    A_GROUP_REG = 1 << 10     # group with separate register-form handlers (grp_reg_fn)
+    MP_NONE = 0               # Insn.mp: the mandatory prefix that selected the handler
+    MP_66 = 1
+    MP_F3 = 2
+    MP_F2 = 3
 
 cdef uint16_t op_attr[512]
 cdef handler_t op_fn[512]
 cdef handler_t grp_fn[512 * 8]
 cdef uint8_t grp_lock[512]    # per ModRM.reg: LOCK allowed
+cdef handler_t grp_reg_fn[512 * 8]
+cdef handler_t sse_fn[512 * 4]  # by opcode * 4 + MP_*
 
 
 ctypedef struct Fetch:
@@ -140,6 +148,7 @@ cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
     cdef uint8_t b
     cdef uint16_t op, attr
     cdef int kind
+    cdef uint8_t p66 = 0, prep = MP_NONE
     i.osize = 4 if s.code32 else 2
     i.asize = i.osize
     i.seg = SEG_DS
@@ -151,17 +160,21 @@ cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
     i.rm = 0
     i.imm = 0
     i.imm2 = 0
+    i.mp = MP_NONE
     while True:
         b = fetch_byte(s, f)
         # 66h/67h select the other size; repeating one changes nothing (no toggling)
         if b == 0x66:
             i.osize = 2 if s.code32 else 4
+            p66 = MP_66
         elif b == 0x67:
             i.asize = 2 if s.code32 else 4
         elif b == 0xF3:
             i.rep = REP_E
+            prep = MP_F3
         elif b == 0xF2:
             i.rep = REP_NE
+            prep = MP_F2
         elif b == 0xF0:
             i.lock = 1
         elif b == 0x26 or b == 0x2E or b == 0x36 or b == 0x3E:
@@ -205,8 +218,18 @@ cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
         i.imm = fetch_imm(s, f, 2)
         i.imm2 = fetch_byte(s, f)
     i.len = f.n
-    if attr & A_GROUP:
-        i.fn = grp_fn[op * 8 + i.reg]
+    if attr & A_SSE:
+        # The mandatory prefix: F3 or F2 (the last of them) wins over 66, as on Intel
+        # hardware; a 66 that selects the variant is no operand-size prefix.
+        i.mp = prep if prep else p66
+        if i.mp == MP_66:
+            i.osize = 4 if s.code32 else 2
+        i.fn = op_ud if i.lock else sse_fn[op * 4 + i.mp]
+    elif attr & A_GROUP:
+        if i.mod == 3 and (attr & A_GROUP_REG):
+            i.fn = grp_reg_fn[op * 8 + i.reg]
+        else:
+            i.fn = grp_fn[op * 8 + i.reg]
         if i.lock and (i.mod == 3 or not ((grp_lock[op] >> i.reg) & 1)):
             i.fn = op_ud
     else:

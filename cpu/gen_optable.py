@@ -24,7 +24,8 @@ def defined_handlers():
 def referenced_handlers():
     names = set()
     for o in TABLE.values():
-        names |= {o.handler} if o.handler else set(h for h in o.group if h)
+        for hs in ([o.handler], o.group, o.sse, o.reg_forms):
+            names |= set(h for h in hs or () if h)
     return names
 
 
@@ -36,7 +37,12 @@ def generate():
         o = TABLE[code]
         attr = ["A_MODRM_REG"] if o.modrm_reg else ["A_MODRM"] if o.modrm else []
         attr.append(f"({IMM[o.imm]} << A_IMM_SHIFT)")
-        if o.group is not None:
+        if o.sse is not None:
+            attr.append("A_SSE")
+            for k, h in enumerate(o.sse):
+                if h and h in have:
+                    lines.append(f"    sse_fn[{code:#05x} * 4 + {k}] = op_{h}")
+        elif o.group is not None:
             attr.append("A_GROUP")
             if o.imm_test_only:
                 attr.append("A_IMM_TEST_ONLY")
@@ -45,6 +51,11 @@ def generate():
             for r, h in enumerate(o.group):
                 if h and h in have:
                     lines.append(f"    grp_fn[{code:#05x} * 8 + {r}] = op_{h}")
+            if o.reg_forms is not None:
+                attr.append("A_GROUP_REG")
+                for r, h in enumerate(o.reg_forms):
+                    if h and h in have:
+                        lines.append(f"    grp_reg_fn[{code:#05x} * 8 + {r}] = op_{h}")
         else:
             if o.lock:
                 attr.append("A_LOCK")

@@ -36,6 +36,9 @@ include "ops_string.pxi"
 include "ops_system.pxi"
 include "fpu.pxi"
 include "ops_x87.pxi"
+include "simd.pxi"
+include "ops_mmx.pxi"
+include "ops_sse.pxi"
 include "optable.pxi"
 
 init_parity()
@@ -240,6 +243,7 @@ cdef class CPU:
         s.paging = s.pae = s.nxe = 0
         s.ignne = 0
         fpu_reset(s)
+        simd_reset(s)
         update_mode(s)
         tlb_flush(s, 0)
         icache_flush(s)
@@ -452,6 +456,12 @@ cdef class CPU:
                     fcw=s.fcw, fsw=fpu_sw(s), ftw=fpu_tag_word(s), top=s.ftop,
                     empty=s.fempty, fip=s.fip, fcs=s.fcs, fop=s.fop, fdp=s.fdp,
                     fds=s.fds)
+
+    def simd_state(self):
+        """The SSE state: XMM0-7 as 128-bit integers, and MXCSR."""
+        cdef CPUState* s = self.s
+        return dict(xmm=[int(s.xmm[k].q[0]) | (int(s.xmm[k].q[1]) << 64) for k in range(8)],
+                    mxcsr=s.mxcsr)
 
     def read_virt(self, name, uint32_t off, int size):
         """Read memory through segmentation and paging without faulting (debugger)."""

@@ -4,6 +4,10 @@ cpu/gen_optable.py turns this into cpu/optable.pxi (C arrays used by cpu/decode.
 A handler named "x" is the Cython function `op_x` in one of the cpu/ops_*.pxi files.
 Opcodes 0x000-0x0FF are one-byte opcodes, 0x100-0x1FF follow a 0F escape.
 
+SSE-family opcodes (sse()) have up to four handlers, chosen by the mandatory prefix:
+none / 66 / F3 / F2 (cpu/decode.pxi picks it; a missing variant is #UD). A group can
+have separate handlers for its register forms (grp(..., reg_forms=...)).
+
 imm:  None | "b" imm8 | "bs" imm8 sign-extended | "w" imm16 | "z" imm16/32 by operand
       size | "o" offset by address size | "p" far pointer | "wb" imm16 + imm8 (ENTER)
 lock: LOCK prefix allowed (with a memory operand); for groups, a set of ModRM.reg values
@@ -20,6 +24,8 @@ class Op:
     lock: bool | frozenset = False
     imm_test_only: bool = False         # group F6/F7: only /0 and /1 (TEST) have the imm
     modrm_reg: bool = False             # ModRM.mod is ignored: always a register (MOV CR/DR)
+    sse: list | None = None             # or handlers by mandatory prefix: none, 66, F3, F2
+    reg_forms: list | None = None       # group handlers for ModRM.mod == 3 (None: #UD)
     doc: str = ""
 
 
@@ -32,10 +38,19 @@ def op(code, handler, doc="", modrm=False, imm=None, lock=False, modrm_reg=False
                      modrm_reg=modrm_reg)
 
 
-def grp(code, handlers, doc="", imm=None, lock=(), imm_test_only=False):
+def grp(code, handlers, doc="", imm=None, lock=(), imm_test_only=False, reg_forms=None):
     assert code not in TABLE and len(handlers) == 8, hex(code)
+    assert reg_forms is None or len(reg_forms) == 8
     TABLE[code] = Op(group=list(handlers), modrm=True, imm=imm, lock=frozenset(lock), doc=doc,
-                     imm_test_only=imm_test_only)
+                     imm_test_only=imm_test_only, reg_forms=reg_forms)
+
+
+def sse(code, none=None, p66=None, f3=None, f2=None, doc="", modrm=True, imm=None):
+    """An opcode whose meaning depends on its mandatory prefix (SDM vol. 2A, 2.1.2): the
+    handler for no prefix, 66, F3 and F2. A handler serving several variants reads
+    Insn.mp (0-3 in that order). LOCK is never allowed."""
+    assert code not in TABLE, hex(code)
+    TABLE[code] = Op(sse=[none, p66, f3, f2], modrm=modrm, imm=imm, doc=doc)
 
 
 # ---- arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP (op = opcode bits 3-5) ----
@@ -245,3 +260,84 @@ op(0x1BF, "movsx_Gv_Ew", modrm=True)
 op(0x1C0, "xadd_Eb_Gb", modrm=True, lock=True)
 op(0x1C1, "xadd_Ev_Gv", modrm=True, lock=True)
 grp(0x1C7, [None, "cmpxchg8b", None, None, None, None, None, None], lock={1})
+
+# ---- MMX, SSE, SSE2 (cpu/ops_mmx.pxi, cpu/ops_sse.pxi) ----
+# Packed integer instructions: MMX registers without a prefix, XMM registers with 66.
+PINT = {
+    0x60: "punpcklbw", 0x61: "punpcklwd", 0x62: "punpckldq", 0x63: "packsswb",
+    0x64: "pcmpgtb", 0x65: "pcmpgtw", 0x66: "pcmpgtd", 0x67: "packuswb",
+    0x68: "punpckhbw", 0x69: "punpckhwd", 0x6A: "punpckhdq", 0x6B: "packssdw",
+    0x74: "pcmpeqb", 0x75: "pcmpeqw", 0x76: "pcmpeqd",
+    0xD1: "psrlw", 0xD2: "psrld", 0xD3: "psrlq", 0xD4: "paddq (SSE2)", 0xD5: "pmullw",
+    0xD8: "psubusb", 0xD9: "psubusw", 0xDA: "pminub (SSE)", 0xDB: "pand",
+    0xDC: "paddusb", 0xDD: "paddusw", 0xDE: "pmaxub (SSE)", 0xDF: "pandn",
+    0xE0: "pavgb (SSE)", 0xE1: "psraw", 0xE2: "psrad", 0xE3: "pavgw (SSE)",
+    0xE4: "pmulhuw (SSE)", 0xE5: "pmulhw", 0xE8: "psubsb", 0xE9: "psubsw",
+    0xEA: "pminsw (SSE)", 0xEB: "por", 0xEC: "paddsb", 0xED: "paddsw", 0xEE: "pmaxsw (SSE)",
+    0xEF: "pxor", 0xF1: "psllw", 0xF2: "pslld", 0xF3: "psllq", 0xF4: "pmuludq (SSE2)",
+    0xF5: "pmaddwd", 0xF6: "psadbw (SSE)", 0xF8: "psubb", 0xF9: "psubw", 0xFA: "psubd",
+    0xFB: "psubq (SSE2)", 0xFC: "paddb", 0xFD: "paddw", 0xFE: "paddd",
+}
+for _k, _name in PINT.items():
+    sse(0x100 + _k, none="pint", p66="pint", doc=_name)
+sse(0x16C, p66="pint", doc="punpcklqdq")
+sse(0x16D, p66="pint", doc="punpckhqdq")
+sse(0x16E, none="movd_load", p66="movd_load", doc="movd mm/xmm, r/m32")
+sse(0x16F, none="movq_mm_load", p66="movdq_load", f3="movdq_load",
+    doc="movq mm, mm/m64 / movdqa / movdqu (load)")
+sse(0x170, none="pshuf", p66="pshuf", f3="pshuf", f2="pshuf", imm="b",
+    doc="pshufw / pshufd / pshufhw / pshuflw")
+for _k in (0x171, 0x172, 0x173):
+    sse(_k, none="pshift_imm", p66="pshift_imm", imm="b",
+        doc="shift groups by imm8 (/2 psrl, /4 psra, /6 psll; 73: /3 psrldq, /7 pslldq)")
+op(0x177, "emms")
+sse(0x17E, none="movd_store", p66="movd_store", f3="movq_xmm_load",
+    doc="movd r/m32, mm/xmm / movq xmm, xmm/m64")
+sse(0x17F, none="movq_mm_store", p66="movdq_store", f3="movdq_store",
+    doc="movq mm/m64, mm / movdqa / movdqu (store)")
+sse(0x1C4, none="pinsrw", p66="pinsrw", imm="b")
+sse(0x1C5, none="pextrw", p66="pextrw", imm="b")
+sse(0x1D6, p66="movq_xmm_store", f3="movq2dq", f2="movdq2q",
+    doc="movq xmm/m64, xmm / movq2dq / movdq2q")
+sse(0x1D7, none="pmovmskb", p66="pmovmskb")
+sse(0x1E7, none="movnt", p66="movnt", doc="movntq / movntdq")
+sse(0x1F7, none="maskmov", p66="maskmov", doc="maskmovq / maskmovdqu")
+op(0x1C3, "movnti", modrm=True)
+op(0x138, "ud", "three-byte opcodes (SSSE3 and later): not on this CPU", modrm=True)
+op(0x13A, "ud", "three-byte opcodes (SSE4 and later): not on this CPU", modrm=True)
+
+# Floating point: ps (none), pd (66), ss (F3), sd (F2)
+ALL4 = dict(none="sse_fp", p66="sse_fp", f3="sse_fp", f2="sse_fp")
+sse(0x110, none="movu_load", p66="movu_load", f3="movs_load", f2="movs_load",
+    doc="movups / movupd / movss / movsd (load)")
+sse(0x111, none="movu_store", p66="movu_store", f3="movs_store", f2="movs_store")
+sse(0x112, none="movlps_load", p66="movlps_load", doc="movlps / movhlps / movlpd")
+sse(0x113, none="movlps_store", p66="movlps_store")
+sse(0x114, none="unpckp", p66="unpckp", doc="unpcklps / unpcklpd")
+sse(0x115, none="unpckp", p66="unpckp", doc="unpckhps / unpckhpd")
+sse(0x116, none="movhps_load", p66="movhps_load", doc="movhps / movlhps / movhpd")
+sse(0x117, none="movhps_store", p66="movhps_store")
+sse(0x128, none="mova_load", p66="mova_load", doc="movaps / movapd")
+sse(0x129, none="mova_store", p66="mova_store")
+sse(0x12A, none="cvt", p66="cvt", f3="cvt", f2="cvt", doc="cvtpi2ps cvtpi2pd cvtsi2ss cvtsi2sd")
+sse(0x12B, none="movnt", p66="movnt", doc="movntps / movntpd")
+sse(0x12C, none="cvt", p66="cvt", f3="cvt", f2="cvt", doc="cvttps2pi cvttpd2pi cvttss2si cvttsd2si")
+sse(0x12D, none="cvt", p66="cvt", f3="cvt", f2="cvt", doc="cvtps2pi cvtpd2pi cvtss2si cvtsd2si")
+sse(0x12E, none="comis", p66="comis", doc="ucomiss / ucomisd")
+sse(0x12F, none="comis", p66="comis", doc="comiss / comisd")
+sse(0x150, none="movmskp", p66="movmskp")
+sse(0x151, **ALL4, doc="sqrt")
+sse(0x152, none="sse_fp", f3="sse_fp", doc="rsqrtps / rsqrtss")
+sse(0x153, none="sse_fp", f3="sse_fp", doc="rcpps / rcpss")
+for _k in range(0x154, 0x158):
+    sse(_k, none="logicp", p66="logicp", doc="andps andnps orps xorps (and pd)")
+for _k in (0x158, 0x159, 0x15C, 0x15D, 0x15E, 0x15F):
+    sse(_k, **ALL4, doc="add mul sub min div max")
+sse(0x15A, none="cvt", p66="cvt", f3="cvt", f2="cvt", doc="cvtps2pd cvtpd2ps cvtss2sd cvtsd2ss")
+sse(0x15B, none="cvt", p66="cvt", f3="cvt", doc="cvtdq2ps cvtps2dq cvttps2dq")
+sse(0x1C2, **ALL4, imm="b", doc="cmpps / cmppd / cmpss / cmpsd")
+sse(0x1C6, none="shufp", p66="shufp", imm="b")
+sse(0x1E6, p66="cvt", f3="cvt", f2="cvt", doc="cvttpd2dq cvtdq2pd cvtpd2dq")
+grp(0x1AE, ["fxsave", "fxrstor", "ldmxcsr", "stmxcsr", None, None, None, "clflush"],
+    reg_forms=[None, None, None, None, None, "fence", "fence", "fence"],
+    doc="FXSAVE FXRSTOR LDMXCSR STMXCSR CLFLUSH; LFENCE MFENCE SFENCE")

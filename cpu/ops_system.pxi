@@ -36,10 +36,12 @@ cdef enum:
 
     # What this CPU advertises: exactly what the interpreter implements. Not (yet)
     # implemented, hence absent: VME, DE (breakpoints in DR0-3 do not fire yet), MCE,
-    # APIC, MCA, PSE36, CLFSH, MMX, FXSR, SSE, SSE2. A later feature adds its bit here;
-    # CR4 follows (cr4_valid_bits).
+    # APIC, MCA, PSE36. A later feature adds its bit here; CR4 follows (cr4_valid_bits).
     CPUID1_EDX = (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-                  CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT)
+                  CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_CLFSH |
+                  CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2)
+    # CPUID.01H:EBX bits 15:8: the CLFLUSH line size in 8-byte units (64 bytes)
+    CPUID1_EBX = 8 << 8
     CPUID_EXT1_EDX = CPUID_EXT_NX          # PAE paging honours XD with EFER.NXE
 
     # Basic leaves 0-2 like a Pentium III "Coppermine" (leaf 3, the processor serial
@@ -106,8 +108,9 @@ cdef void cpuid_leaf(CPUState* s, uint32_t leaf, uint32_t* eax, uint32_t* ebx,
         edx[0] = 0x49656E69U               # "ineI"
         ecx[0] = 0x6C65746EU               # "ntel"
     elif leaf == 1:
-        # EBX: brand index 0 (use the brand string), no CLFLUSH size, APIC ID 0
+        # EBX: brand index 0 (use the brand string), CLFLUSH line size, APIC ID 0
         eax[0] = CPUID_SIGNATURE
+        ebx[0] = CPUID1_EBX
         edx[0] = CPUID1_EDX
     elif leaf == 2:
         eax[0] = CPUID2_EAX

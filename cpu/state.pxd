@@ -149,6 +149,21 @@ cdef enum:
     FSW_EXC = 0x3F            # the six exception flags (maskable by FCW bits 0-5)
     FSW_CC = 0x4700           # C0 C1 C2 C3
 
+    # MXCSR (SDM vol. 1, 10.2.3)
+    MXCSR_IE = 0x1
+    MXCSR_DE = 0x2
+    MXCSR_ZE = 0x4
+    MXCSR_OE = 0x8
+    MXCSR_UE = 0x10
+    MXCSR_PE = 0x20
+    MXCSR_EXC = 0x3F          # the six exception flags
+    MXCSR_DAZ = 0x40
+    MXCSR_MASKS = 0x1F80      # exception masks (flag bit << 7)
+    MXCSR_RC = 0x6000
+    MXCSR_FTZ = 0x8000
+    MXCSR_RESET = 0x1F80
+    MXCSR_MASK = 0xFFFF       # writable bits (FXSAVE's MXCSR_MASK): DAZ is supported
+
     # Insn.rep
     REP_NONE = 0
     REP_E = 1                 # F3: REP / REPE
@@ -198,6 +213,7 @@ ctypedef struct Insn:
     uint8_t scale             # EA index shift
     uint8_t seg_override      # 1 when a segment prefix was given
     uint16_t op               # opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
+    uint8_t mp                # SSE opcodes: the mandatory prefix (MP_NONE, MP_66, MP_F3, MP_F2)
     uint32_t amask            # 0xFFFF or 0xFFFFFFFF: effective-address wrap
     uint32_t disp
     uint32_t imm
@@ -210,6 +226,11 @@ ctypedef struct F80:
     # An MMX register is the significand field of the physical register it aliases.
     uint64_t sig
     uint16_t se
+
+
+ctypedef struct X128:
+    # one XMM register: 16 bytes in memory order (little-endian qwords)
+    uint64_t q[2]
 
 
 ctypedef uint32_t (*port_in_t)(void* ctx, uint16_t port, int size) noexcept nogil
@@ -345,6 +366,10 @@ ctypedef struct CPUState:
     uint8_t ferr
     uint8_t ignne
     ferr_out_t ferr_out
+
+    # SSE/SSE2 (cpu/simd.pxi): the XMM registers and MXCSR
+    X128 xmm[8]
+    uint32_t mxcsr
 
     port_in_t port_in
     port_out_t port_out
