@@ -35,11 +35,10 @@ cdef enum:
     CPUID_EXT_NX = 1 << 20
 
     # What this CPU advertises: exactly what the interpreter implements. Not (yet)
-    # implemented, hence absent: VME, DE (breakpoints in DR0-3 do not fire yet), MCE,
-    # APIC, MCA, PSE36, CLFSH, MMX, FXSR, SSE, SSE2. A later feature adds its bit here;
-    # CR4 follows (cr4_valid_bits).
-    CPUID1_EDX = (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-                  CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT)
+    # implemented, hence absent: VME, MCE, APIC, MCA, PSE36, CLFSH, MMX, FXSR, SSE,
+    # SSE2. A later feature adds its bit here; CR4 follows (cr4_valid_bits).
+    CPUID1_EDX = (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE |
+                  CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT)
     CPUID_EXT1_EDX = CPUID_EXT_NX          # PAE paging honours XD with EFER.NXE
 
     # Basic leaves 0-2 like a Pentium III "Coppermine" (leaf 3, the processor serial
