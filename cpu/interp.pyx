@@ -20,6 +20,7 @@ include "paging.pxi"
 include "segments.pxi"
 include "decode.pxi"
 include "intercept.pxi"
+include "debug.pxi"
 include "loop.pxi"
 include "protmode.pxi"
 include "descriptors.pxi"
@@ -237,6 +238,8 @@ cdef class CPU:
         s.nmi_blocked = 0
         s.tf_trap = 0
         s.inhibit_until = 0
+        s.db_trap = 0
+        s.db_hold_until = 0
         s.exc_depth = 0
         s.pending &= ~(<uint32_t>(PEND_NMI | PEND_RESET))
         s.cpl = 0
@@ -245,6 +248,7 @@ cdef class CPU:
         fpu_reset(s)
         simd_reset(s)
         update_mode(s)
+        update_breakpoints(s)
         tlb_flush(s, 0)
         icache_flush(s)
 
@@ -354,6 +358,7 @@ cdef class CPU:
         else:
             raise ValueError("no CR%d" % n)
         update_mode(self.s)
+        update_breakpoints(self.s)
         tlb_flush(self.s, 0)
 
     def set_dtr(self, name, uint32_t base, uint32_t limit):

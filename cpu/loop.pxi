@@ -4,7 +4,8 @@
 # triple fault happens or a device asks to stop. The inner loop only compares icount
 # with stop_at; anything that needs attention between instructions (an interrupt
 # line, STI/MOV SS shadows, single-step, a stop request) sets stop_at = 0 so the loop
-# falls into service(), which does the slow checks. Faults longjmp to the setjmp in
+# falls into service(), which does the slow checks (debug exceptions: cpu/debug.pxi).
+# Faults longjmp to the setjmp in
 # cpu_run (Bochs does the same): handlers never test return codes.
 
 cdef enum:
@@ -14,6 +15,7 @@ cdef enum:
     KIND_SOFT = 2             # INT n: DPL check, EIP after the instruction
     KIND_SOFT_EXC = 3         # INT3 / INTO: DPL check like INT n
     KIND_ICEBP = 4            # INT1 (F1): like a hardware-caused #DB, no DPL check
+    KIND_FAULT = 5            # a fault-class exception: the EFLAGS image has RF = 1
 
 
 cdef inline bint contributory(int v) noexcept nogil:
@@ -31,6 +33,7 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
     s.eip = s.prev_eip
     s.regs[ESP] = s.prev_esp
     s.tf_trap = 0
+    s.db_trap = 0           # breakpoint hits of an instruction that did not complete
     s.icount += 1           # a delivered fault counts, so fault loops end with the budget
     s.halted = 0
     if s.exc_depth:
@@ -45,7 +48,9 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
             has_err = 1
     s.exc_depth = 1
     s.exc_first = vec
-    do_interrupt(s, vec, has_err, err, KIND_EXC)
+    # everything raised here is a fault (the #DB of general detect too), except the
+    # double-fault abort; instruction breakpoints come from service() (17.3.1.1)
+    do_interrupt(s, vec, has_err, err, KIND_EXC if vec == EXC_DF else KIND_FAULT)
     s.exc_depth = 0
     return 0
 
@@ -56,10 +61,14 @@ cdef void do_interrupt(CPUState* s, int vec, bint has_err, uint32_t err,
     if kind == KIND_SOFT or kind == KIND_SOFT_EXC or kind == KIND_ICEBP:
         if intercepted(s, ICPT_SOFT_INT, vec):
             return
-    elif kind == KIND_EXC:
+    elif kind == KIND_EXC or kind == KIND_FAULT:
         s.exc_err = err
         if intercepted(s, ICPT_EXCEPTION, vec):
             return
+        if kind == KIND_FAULT:
+            # RF = 1 in the frame (or the old TSS) restarts the instruction without
+            # its instruction breakpoint firing again (SDM 17.3.1.1); delivery clears it
+            s.flags |= F_RF
     elif intercepted(s, ICPT_NMI if vec == EXC_NMI else ICPT_INTR, vec):
         return
     if kind == KIND_SOFT or kind == KIND_SOFT_EXC:
@@ -86,17 +95,12 @@ cdef void deliver_real(CPUState* s, int vec) noexcept nogil:
 
 
 cdef int service(CPUState* s) noexcept nogil:
-    """Between instructions: traps, stop requests, interrupts. Returns a STOP_* or 0."""
+    """Between instructions, in the priority order of SDM 6.9: traps of the previous
+    instruction, stop requests, interrupts, then instruction breakpoints of the next
+    one. Returns a STOP_* or 0."""
     cdef int vec
-    if s.tf_trap:
-        s.tf_trap = 0
-        s.dr[6] |= 0x4000                 # DR6.BS: single step
-        s.prev_eip = s.eip
-        s.prev_esp = s.regs[ESP]
-        s.exc_depth = 1
-        s.exc_first = EXC_DB
-        do_interrupt(s, EXC_DB, 0, 0, KIND_EXC)
-        s.exc_depth = 0
+    if (s.tf_trap or s.db_trap) and s.icount >= s.db_hold_until:
+        debug_trap(s)
     if s.pending & PEND_STOP:
         return STOP_REQUEST
     if s.icount >= s.slice_end:
@@ -112,12 +116,28 @@ cdef int service(CPUState* s) noexcept nogil:
                 wake_and_deliver(s, vec)
     if s.halted:
         return STOP_HLT
+    if s.db_trap and s.icount >= s.db_hold_until:
+        # raised by a delivery above (the T bit of a handler task, a breakpoint on the
+        # frame): taken before the handler's first instruction. It counts as one, so
+        # a #DB that raises itself forever (T set in the #DB task, 17.3.1.5) ends.
+        s.icount += 1
+        debug_trap(s)
+        return 0
+    if s.flags & F_RF:
+        # RF suppresses this instruction's breakpoints and is cleared as it completes
+        # (17.3.1.1); clearing it now is the same: an instruction that loads EFLAGS
+        # sets RF itself, and a fault's frame has RF = 1 in any case
+        s.flags &= ~(<uint32_t>F_RF)
+    elif s.bp_exec and s.icount >= s.db_hold_until and insn_breakpoint(s):
+        # (not in a MOV SS shadow: "POP SS/MOV SS will inhibit" them, 17.3.1.1)
+        return 0                          # stop_at = 0: again at the handler
     s.stop_at = s.slice_end
     if s.icount < s.inhibit_until < s.stop_at:
         s.stop_at = s.inhibit_until
     if s.flags & F_TF:
-        s.stop_at = s.icount + 1
         s.tf_trap = 1
+    if s.tf_trap or s.db_trap or s.bp_exec:
+        s.stop_at = s.icount + 1          # held-back traps, next breakpoint check
     return 0
 
 

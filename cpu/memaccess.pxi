@@ -119,8 +119,9 @@ cdef void tlb_flush_page(CPUState* s, uint32_t lin) noexcept nogil:
 cdef void update_perms(CPUState* s) noexcept nogil:
     """Which TLB permission bits the fast path may use at the current CPL.
 
-    With alignment checking active (CR0.AM, EFLAGS.AC, CPL 3) data accesses take the
-    slow path, which checks alignment; fetches stay fast."""
+    With alignment checking active (CR0.AM, EFLAGS.AC, CPL 3) or data breakpoints
+    enabled (cpu/debug.pxi) data accesses take the slow path, which checks them;
+    fetches stay fast."""
     if s.cpl == 3:
         s.perm_r = P_UR
         s.perm_w = P_UW
@@ -132,6 +133,9 @@ cdef void update_perms(CPUState* s) noexcept nogil:
         s.perm_r = P_SR
         s.perm_w = P_SW
         s.perm_x = P_SX
+    if s.bp_write:
+        s.perm_r = 0
+        s.perm_w = 0
 
 
 cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept nogil:
@@ -180,6 +184,7 @@ cdef uint32_t rd_slow(CPUState* s, uint32_t lin, int size) noexcept nogil:
     cdef uint32_t n1, lo, hi
     cdef bint user = s.cpl == 3
     check_align(s, lin, size)
+    watch(s, lin, size, 0)
     if (lin & 0xFFF) + size <= 0x1000:
         return phys_read(s, translate(s, lin, 0, user), size)
     n1 = 0x1000 - (lin & 0xFFF)
@@ -195,6 +200,7 @@ cdef void wr_slow(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogi
     cdef uint32_t n1
     cdef bint user = s.cpl == 3
     check_align(s, lin, size)
+    watch(s, lin, size, 1)
     if (lin & 0xFFF) + size <= 0x1000:
         phys_write(s, translate(s, lin, 1, user), v, size)
         return
@@ -288,6 +294,7 @@ cdef inline void probe_write(CPUState* s, uint32_t lin, int size) noexcept nogil
 cdef uint32_t sys_rd(CPUState* s, uint32_t lin, int size) noexcept nogil:
     cdef uint32_t v = 0
     cdef int k
+    watch(s, lin, size, 0)
     if (lin & 0xFFF) + size <= 0x1000:
         return phys_read(s, translate(s, lin, 0, 0), size)
     for k in range(size):
@@ -297,6 +304,7 @@ cdef uint32_t sys_rd(CPUState* s, uint32_t lin, int size) noexcept nogil:
 
 cdef void sys_wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil:
     cdef int k
+    watch(s, lin, size, 1)
     if (lin & 0xFFF) + size <= 0x1000:
         phys_write(s, translate(s, lin, 1, 0), v, size)
         return

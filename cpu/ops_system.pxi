@@ -35,11 +35,11 @@ cdef enum:
     CPUID_EXT_NX = 1 << 20
 
     # What this CPU advertises: exactly what the interpreter implements. Not (yet)
-    # implemented, hence absent: VME, DE (breakpoints in DR0-3 do not fire yet), MCE,
-    # APIC, MCA, PSE36. A later feature adds its bit here; CR4 follows (cr4_valid_bits).
-    CPUID1_EDX = (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
-                  CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_CLFSH |
-                  CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2)
+    # implemented, hence absent: VME, MCE, APIC, MCA, PSE36. A later feature adds its
+    # bit here; CR4 follows (cr4_valid_bits).
+    CPUID1_EDX = (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE |
+                  CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
+                  CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2)
     # CPUID.01H:EBX bits 15:8: the CLFLUSH line size in 8-byte units (64 bytes)
     CPUID1_EBX = 8 << 8
     CPUID_EXT1_EDX = CPUID_EXT_NX          # PAE paging honours XD with EFER.NXE
@@ -245,6 +245,7 @@ cdef void write_cr4(CPUState* s, uint32_t v) noexcept nogil:
     if (old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE):
         tlb_flush(s, 0)
     update_mode(s)
+    update_breakpoints(s)                  # CR4.DE enables I/O breakpoints
 
 
 cdef void write_cr3(CPUState* s, uint32_t v) noexcept nogil:
@@ -295,16 +296,7 @@ cdef void op_mov_Cd_Rd(CPUState* s, Insn* i) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------------
-# Debug registers (SDM vol. 3A, 17.2). Breakpoint matching is not implemented; the
-# registers hold their values and DR6/DR7 keep their fixed bits.
-
-cdef enum:
-    DR6_FIXED = 0xFFFF0FF0U                # reserved bits that read as one
-    DR6_WRITABLE = 0xE00F                  # B0-B3, BD, BS, BT
-    DR7_FIXED = 0x400
-    DR7_WRITABLE = 0xFFFF23FFU
-    DR7_GD = 0x2000
-    DR6_BD = 0x2000
+# Debug registers (SDM vol. 3A, 17.2); what they make the CPU do is in cpu/debug.pxi.
 
 
 cdef int dr_index(CPUState* s, Insn* i) noexcept nogil:
@@ -344,6 +336,8 @@ cdef void op_mov_Dd_Rd(CPUState* s, Insn* i) noexcept nogil:
     elif n == 7:
         v = (v & DR7_WRITABLE) | DR7_FIXED
     s.dr[n] = v
+    if n == 7:
+        update_breakpoints(s)
 
 
 # ---------------------------------------------------------------------------------

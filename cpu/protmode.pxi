@@ -79,6 +79,7 @@ cdef uint32_t frame_place(CPUState* s, Frame* f, uint32_t ar, uint32_t limit, ui
 cdef void priv_wr(CPUState* s, uint32_t lin, uint32_t v, int size, bint user) noexcept nogil:
     """Write with an explicit privilege: a new stack is written at its own level."""
     cdef int k
+    watch(s, lin, size, 1)
     if (lin & 0xFFF) + size <= 0x1000:
         phys_write(s, translate(s, lin, 1, user), v, size)
         return

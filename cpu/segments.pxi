@@ -76,8 +76,10 @@ cdef void load_seg(CPUState* s, int sg, uint32_t sel) noexcept nogil:
 
 
 cdef void ss_shadow(CPUState* s) noexcept nogil:
-    """MOV SS / POP SS (not LSS): no interrupt or trap until the next instruction completes."""
+    """MOV SS / POP SS (not LSS): no interrupt or debug trap until the next instruction
+    completes (SDM 6.8.3). STI's shadow holds back interrupts only, hence two fields."""
     s.inhibit_until = s.icount + 2
+    s.db_hold_until = s.icount + 2
     s.stop_at = 0
 
 

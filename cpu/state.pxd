@@ -380,6 +380,15 @@ ctypedef struct CPUState:
     intercept_t intercept_fn
     void* intercept_ctx
 
+    # debug architecture (cpu/debug.pxi; SDM vol. 3A ch. 17). The bp_* masks say which
+    # of DR0-DR3 DR7 enables as what (bit n: DRn); all zero costs nothing per instruction.
+    uint64_t db_hold_until    # no #DB trap before this icount (MOV SS / POP SS shadow)
+    uint32_t db_trap          # DR6 bits (B0-B3, BT) of #DB traps due at the next boundary
+    uint8_t bp_exec           # instruction breakpoints
+    uint8_t bp_write          # data breakpoints that writes hit (R/W = 01 or 11)
+    uint8_t bp_read           # data breakpoints that reads hit (R/W = 11)
+    uint8_t bp_io             # I/O breakpoints (R/W = 10 with CR4.DE)
+
 
 cdef enum:
     # CPUID leaf 1 EAX (family 6, model 8, stepping 3: a Pentium III "Coppermine"),

@@ -1,6 +1,7 @@
 # Hardware task switching and the TSS I/O permission bitmap (included by
 # cpu/interp.pyx). Intel SDM vol. 3A ch. 7 (task management), vol. 1 19.5.2 (I/O
-# permission bit map). The debug trap bit (T) of the TSS is not implemented.
+# permission bit map, 17.2.4 and 17.3.1.5 (what a task switch does to the debug
+# registers, the T bit).
 
 ctypedef struct TSSImage:
     uint32_t cr3
@@ -9,6 +10,7 @@ ctypedef struct TSSImage:
     uint32_t regs[8]
     uint32_t sel[6]           # ES CS SS DS FS GS (SEG_* order)
     uint32_t ldt
+    uint32_t trap             # T: #DB once the task is entered (32-bit TSS only)
 
 
 cdef void tss_from_gate(CPUState* s, uint32_t tsel, Desc* td, int vec,
@@ -36,6 +38,7 @@ cdef void read_tss(CPUState* s, uint32_t base, bint big, TSSImage* t) noexcept n
         for k in range(6):
             t.sel[k] = sys_rd(s, base + 0x48 + 4 * k, 2)
         t.ldt = sys_rd(s, base + 0x60, 2)
+        t.trap = sys_rd(s, base + TSS32_T, 2) & 1
     else:
         # no upper register halves, FS, GS or CR3 in a 16-bit TSS; like Bochs, the
         # upper halves become all ones and FS/GS null
@@ -49,6 +52,7 @@ cdef void read_tss(CPUState* s, uint32_t base, bint big, TSSImage* t) noexcept n
         t.sel[SEG_FS] = 0
         t.sel[SEG_GS] = 0
         t.ldt = sys_rd(s, base + 0x2A, 2)
+        t.trap = 0
 
 
 cdef void save_tss(CPUState* s, uint32_t base, bint big, uint32_t eflags) noexcept nogil:
@@ -118,7 +122,12 @@ cdef void task_switch(CPUState* s, uint32_t nsel, Desc* nd, int source,
     nd.hi |= DT_BUSY << 8
     load_desc(s, SEG_TR, nsel, nd)
     s.cr0 |= CR0_TS
+    s.dr[7] &= ~(<uint32_t>DR7_L)          # local breakpoints belong to the old task
+    update_breakpoints(s)
     load_task_state(s, &t, nbig, ext)
+    if t.trap:
+        s.db_trap |= DR6_BT                # a trap before the task's first instruction
+        s.stop_at = 0
 
 
 cdef void load_task_state(CPUState* s, TSSImage* t, bint big, uint32_t ext) noexcept nogil:

@@ -96,8 +96,8 @@ def test_cpuid_vendor():
 FEATURES = dict(FPU=0, VME=1, DE=2, PSE=3, TSC=4, MSR=5, PAE=6, MCE=7, CX8=8, APIC=9,
                 SEP=11, MTRR=12, PGE=13, MCA=14, CMOV=15, PAT=16, PSE36=17, CLFSH=19,
                 MMX=23, FXSR=24, SSE=25, SSE2=26)
-ADVERTISED = {"FPU", "PSE", "TSC", "MSR", "PAE", "CX8", "SEP", "MTRR", "PGE", "CMOV", "PAT",
-              "CLFSH", "MMX", "FXSR", "SSE", "SSE2"}
+ADVERTISED = {"FPU", "DE", "PSE", "TSC", "MSR", "PAE", "CX8", "SEP", "MTRR", "PGE", "CMOV",
+              "PAT", "CLFSH", "MMX", "FXSR", "SSE", "SSE2"}
 
 
 def test_cpuid_leaf1_signature_and_features():
@@ -447,11 +447,26 @@ def test_dr4_dr5_alias_dr6_dr7():
     assert r["ecx"] == 0x401
 
 
-def test_cr4_de_is_reserved_while_de_is_not_advertised():
-    # CPUID does not advertise DE (DR0-3 breakpoints do not fire yet), so CR4.DE is a
-    # reserved bit: writing it is #GP(0), and DR4/DR5 stay aliases of DR6/DR7.
-    r = run16("mov eax, 8; mov cr4, eax; hlt")
-    assert_fault(r, EXC_GP, "mov eax, 8")
+@pytest.mark.parametrize("access", ["mov ebx, dr4", "mov dr5, eax"])
+def test_cr4_de_makes_dr4_dr5_undefined(access):
+    # CPUID advertises DE: CR4.DE is writable and turns the DR4/DR5 aliases into #UD
+    r = run16("mov eax, 8; mov cr4, eax; mov ecx, cr4; %s; hlt" % access)
+    assert_fault(r, EXC_UD, "mov eax, 8; mov cr4, eax; mov ecx, cr4")
+    assert r["ecx"] == 8
+
+
+def test_cr4_de_enables_io_breakpoints():
+    # DR0 = port 0x80, R/W0 = 10 (I/O), L0: a #DB trap after the OUT only with CR4.DE
+    # (IP pushed: the next instruction); DR6.B0 tells which
+    setup = "mov eax, 0x80; mov dr0, eax; mov eax, 0x20001; mov dr7, eax"
+    r = run16(setup + "; out 0x80, al; nop; hlt")
+    assert r.vector is None
+    mem, cpu = new_real_cpu()
+    prefix = "mov eax, 8; mov cr4, eax; " + setup + "; out 0x80, al"
+    r = run16(prefix + "; nop; hlt", cpu, mem)
+    assert_fault(r, EXC_DB, prefix)
+    r = run16("mov eax, dr6; hlt", cpu, mem)
+    assert r["eax"] & 0xF == 1
 
 
 def test_dr7_general_detect():

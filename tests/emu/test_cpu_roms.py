@@ -38,13 +38,6 @@ STEPS = {
     "sysenter": [0x10, 0x11, 0x12, 0x13, 0x14],
     "realmode": [0x10, 0x11, 0x12, 0x13],
 }
-# ROMs that find a CPU bug: strict, so the fix turns them into a failure to clean up
-KNOWN_CPU_BUGS = {
-    "tss_trap": "the TSS T bit raises no #DB (cpu/tasks.pxi: not implemented)",
-    "movss_trap": "MOV SS / POP SS do not hold back the single-step trap (cpu/loop.pxi)",
-    "resume_flag": "fault frames push RF = 0 (cpu/loop.pxi exception_entry)",
-    "breakpoints": "DR0-DR3 breakpoints never fire (cpu/ops_system.pxi: not implemented)",
-}
 TRIPLE_LINE = b"triplefault: #GP and #DF gates not present\n"
 TRIPLE_POST = POST_BOOT + [0x10]
 
@@ -67,9 +60,7 @@ def build_rom(name):
     return build.rom_image(ROMS / (name + ".asm"))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_CPU_BUGS[n], strict=True))
-    if n in KNOWN_CPU_BUGS else n for n in STEPS])
+@pytest.mark.parametrize("name", STEPS)
 def test_rom_passes(name, tmp_path):
     p, codes = pyx86_run(build_rom(name), tmp_path, "--no-reboot",
                          "--max-instructions", MAX_INSTRUCTIONS)
