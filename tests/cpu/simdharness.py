@@ -15,6 +15,7 @@ from unicorn import x86_const as X
 from cpu.interp import CPU
 from emu.memory import Memory
 from tests.cpu.x87harness import asm, fsave_image
+from tests.cpu.flat import flat32
 
 CODE, DATA, IMAGE = 0x8000, 0x10000, 0x11000
 XMM_OFF, MXCSR_OFF = 0x100, 0x180
@@ -45,11 +46,8 @@ class Pyx:
         self.mem = Memory(1 << 20)
         self.cpu = CPU(self.mem)
         cpu = self.cpu
-        cpu.set_cr(0, 0x60000033)       # PE, MP, ET, NE
+        flat32(cpu, cr0=0x60000033)     # PE, MP, ET, NE
         cpu.set_cr(4, CR4_SSE)
-        cpu.set_seg("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B)
-        for sg in ("ds", "es", "ss", "fs", "gs"):
-            cpu.set_seg(sg, 0x10, 0, 0xFFFFFFFF, 0xC093)
 
     def run(self, code, img, data=b"", gprs=None, eflags=0x2):
         prog = PROLOGUE + code + b"\xf4"

@@ -13,6 +13,7 @@ keystone = pytest.importorskip("keystone")
 
 from cpu.interp import CPU  # noqa: E402
 from emu.memory import Memory  # noqa: E402
+from tests.cpu.flat import flat32
 
 STOP_SLICE, STOP_HLT = 1, 2
 CF, PF, AF, ZF, SF, DF, OF = 0x1, 0x4, 0x10, 0x40, 0x80, 0x400, 0x800
@@ -37,10 +38,7 @@ class Machine:
             for sg in ("cs", "ds", "es", "ss"):
                 cpu.load_seg_real(sg, 0)
         else:
-            cpu.set_cr(0, 0x60000011)
-            cpu.set_seg("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B)
-            for sg in ("ds", "es", "ss", "fs", "gs"):
-                cpu.set_seg(sg, 0x10, 0, 0xFFFFFFFF, 0xC093)
+            flat32(cpu)
         self.code = assemble(src, keystone.KS_MODE_16 if real else keystone.KS_MODE_32)
         self.mem.load(CODE, self.code)
         cpu.eip = CODE

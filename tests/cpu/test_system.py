@@ -11,6 +11,7 @@ from keystone import KS_ARCH_X86, KS_MODE_16, KS_MODE_32, Ks
 
 from cpu.interp import CPU
 from emu.memory import Memory
+from tests.cpu.flat import flat32
 
 STOP_HLT = 2
 HANDLERS = 0x500
@@ -489,17 +490,10 @@ def test_sysenter_sysexit_real_mode_gp():
         assert_fault(r, EXC_GP, "mov ecx, 0x174; mov eax, 8; xor edx, edx; wrmsr")
 
 
-def flat32(mem, cpu):
-    cpu.set_cr(0, 0x11)
-    cpu.set_seg("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B)
-    for s in ("ds", "es", "ss", "fs", "gs"):
-        cpu.set_seg(s, 0x10, 0, 0xFFFFFFFF, 0xC093)
-
-
 def test_sysenter_sysexit_round_trip():
     mem = Memory(2 << 20)
     cpu = CPU(mem)
-    flat32(mem, cpu)
+    flat32(cpu, cr0=0x11)
     src = """
         mov ecx, 0x174
         xor edx, edx
@@ -540,7 +534,7 @@ def test_sysenter_sysexit_round_trip():
 def test_sysexit_lands_at_cpl3_with_dpl3_segments():
     mem = Memory(2 << 20)
     cpu = CPU(mem)
-    flat32(mem, cpu)
+    flat32(cpu, cr0=0x11)
     src = """
         mov ecx, 0x174
         xor edx, edx

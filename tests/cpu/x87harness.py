@@ -13,6 +13,7 @@ from unicorn import x86_const as X
 
 from cpu.interp import CPU
 from emu.memory import Memory
+from tests.cpu.flat import flat32
 
 CODE, DATA, IMAGE = 0x8000, 0x10000, 0x11000
 DATA_SIZE = 0x100
@@ -64,10 +65,7 @@ class Pyx:
         self.mem = Memory(1 << 20)
         self.cpu = CPU(self.mem)
         cpu = self.cpu
-        cpu.set_cr(0, 0x60000033)       # PE, MP, ET, NE
-        cpu.set_seg("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B)
-        for sg in ("ds", "es", "ss", "fs", "gs"):
-            cpu.set_seg(sg, 0x10, 0, 0xFFFFFFFF, 0xC093)
+        flat32(cpu, cr0=0x60000033)     # PE, MP, ET, NE
 
     def run(self, code, image, data=b"", eflags=0x2, eax=0):
         prog = PROLOGUE + code + b"\xf4"
