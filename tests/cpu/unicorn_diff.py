@@ -6,8 +6,10 @@ preamble of plain MOV/PUSH/CLC... instructions that puts its operands where they
 of it, branch targets on the next instruction boundary). Preamble instructions are
 compared like every other instruction. A Runner then executes the stream in Unicorn
 with a code hook and steps pyx86 in lockstep from inside that hook: after each
-instruction it compares the GPRs, EIP, the segment selectors, EFLAGS (minus the flags
-the manual leaves undefined for that instruction, UNDEFINED_FLAGS) and the data area.
+instruction it compares the GPRs, EIP, the segment selectors, EFLAGS and the data area,
+except what the manual leaves undefined for that instruction (flags: UNDEFINED_FLAGS,
+register bits: UNDEFINED_RESULT); pyx86 then takes Unicorn's values of those, so that
+the difference does not show up again at a later instruction that keeps them.
 
 Environments (ENVS):
   real    16-bit real mode, segment bases spread so overrides matter
@@ -198,6 +200,17 @@ UNDEFINED_FLAGS = {
 }
 
 
+def _smsw_r32(c):
+    # SMSW r32: "the high-order 16 bits are undefined" (SDM SMSW). pyx86 stores all of
+    # CR0; QEMU's value differs between modes (the old upper half or zeros).
+    return (c["rm"], 0xFFFF0000) if c.get("w") == 32 and "rm" in c else None
+
+
+# Register bits the manual leaves undefined, by handler name: a function of the item
+# context giving (register, mask) or None. Only these bits are ignored.
+UNDEFINED_RESULT = {"smsw": _smsw_r32}
+
+
 # =====================================================================================
 # Where Unicorn (QEMU) is known to differ from a P6. Each entry names the manual's
 # answer; the Runner corrects Unicorn's result to that answer (DEVIATIONS) or the
@@ -232,6 +245,18 @@ UNDEFINED_FLAGS = {
 # - 0F 18 /0-/3 with a register operand (PREFETCHh encodings with mod=11b, reserved in the
 #   SDM opcode map): QEMU raises #UD, pyx86 (like the other hint NOPs) does nothing. ->
 #   generated with ModRM.reg 4-7 only when the operand is a register.
+# - 0F 01 F9 (INVLPG with a register operand, ModRM.rm = 1): RDTSCP in QEMU's CPU
+#   model; on a P6, which has no RDTSCP (CPUID.80000001H:EDX.RDTSCP[bit 27] = 0), it is
+#   #UD like every other INVLPG register form (SDM INVLPG: "#UD If the operand is a
+#   register"). -> not generated (f_invlpg); the other register forms are #UD in both.
+# - Restarted instructions: Unicorn sometimes abandons a memory-writing instruction at
+#   its store and runs it again from the start (its code hook fires twice at the same
+#   address), without undoing what the first run did: QEMU's RCL/RCR helpers have
+#   written the new CF/OF (STC; RCR word [m], 14 of 16F2h then stores B790h, the SDM's
+#   RCR operation gives B794h), and an unaligned store may have written its first byte
+#   (ROL dword [m], 1 of 467807F7h at an odd address stores 8CF00FDCh, not 8CF00FEEh).
+#   An instruction either completes or faults with nothing changed. -> the Runner gives
+#   Unicorn back the EFLAGS and data area of the first start (Runner.restarted).
 # Checked and found to agree with the manual or with P6 (so compared normally): AAA/AAS
 # (AX +/- 106h / -6 form of the current SDM), DAA/DAS, BSF/BSR with a zero source (SDM:
 # destination undefined; QEMU, like P6 hardware, leaves it unchanged), BSWAP with 16-bit
@@ -311,6 +336,10 @@ class Item:
     def undefined_flags(self):
         m = UNDEFINED_FLAGS.get(self.handler, 0)
         return m(self.ctx) if callable(m) else m
+
+    def undefined_result(self):
+        f = UNDEFINED_RESULT.get(self.handler)
+        return f(self.ctx) if f else None
 
 
 class Stream:
@@ -1335,6 +1364,7 @@ class Emitters(Generator):
     def f_shld_Ib(self, code, reg, h, p66, p67, mem):
         return self.shift(code, reg, h, p66, p67, mem, dbl=True)
     f_shld_CL = f_shrd_Ib = f_shrd_CL = f_shld_Ib
+    # the C0/C1/D0-D3 group handlers (rol_Eb_1 ... sar_Ev_Ib): set after the class
 
     # ---- multiply / divide ----
     def f_div_Eb(self, code, reg, h, p66, p67, mem):
@@ -1532,8 +1562,9 @@ class Emitters(Generator):
     f_sidt = f_sgdt
 
     def f_invlpg(self, code, reg, h, p66, p67, mem):
+        # register operand: #UD, except 0F 01 F9 (RDTSCP in Unicorn, see above)
         return self.rm_form(code, reg, h, p66, p67, mem, mod3_ud=True, rsize=0,
-                            access=False, values=False)
+                            access=False, values=False, avoid=() if mem else {ECX})
 
     def f_sldt(self, code, reg, h, p66, p67, mem):
         if self.real:
@@ -1563,6 +1594,11 @@ class Emitters(Generator):
         b = self.prefixes(p66, p67) + b"\x0F\x20" + bytes(((mod << 6) | (cr << 3) | rm,))
         self.emit(plan, lambda a: b, h, may_fault=fault,
                   ctx={"cr0_reg": rm if cr == 0 else None})
+
+
+for _h in GROUPS["shift"]:
+    if not hasattr(Emitters, "f_" + _h):
+        setattr(Emitters, "f_" + _h, Emitters.shift)
 
 
 # =====================================================================================
@@ -1755,6 +1791,8 @@ class Runner:
         self.errors = []
         self.cur = None
         self.cur_addr = None
+        self.uc_start = None          # Unicorn's (EFLAGS, data area) as cur started
+        self.uc_last = None           # the same after the last compared instruction
         self.pre = None
         self.started = False
         self.history = []
@@ -1832,6 +1870,8 @@ class Runner:
 
     def _on_code(self, addr):
         if addr == self.cur_addr:
+            if not self.cur.rep:
+                self.restarted()
             return                    # the same instruction again: a REP iteration
         if self.uc_only:
             if self.cur is not None:
@@ -1850,8 +1890,20 @@ class Runner:
                                                   "not an instruction of the stream"]))
             return
         self.cur, self.cur_addr = item, addr
+        self.uc_start = self.uc_last or (self.uc.reg_read(self.X.UC_X86_REG_EFLAGS),
+                                         self.uc.mem_read(self.env.data, DATA_SIZE))
+        self.uc_last = None
         if item.handler in DEVIATIONS:
             self.pre = self.uc_state(True)
+
+    def restarted(self):
+        """Unicorn runs an instruction again from its start (see "Restarted
+        instructions" above): give it back the EFLAGS and memory it had the first time."""
+        X, (eflags, mem) = self.X, self.uc_start
+        if self.uc.reg_read(X.UC_X86_REG_EFLAGS) != eflags:
+            self.uc.reg_write(X.UC_X86_REG_EFLAGS, eflags)
+        if self.uc.mem_read(self.env.data, DATA_SIZE) != mem:
+            self.uc.mem_write(self.env.data, bytes(mem))
 
     def _hook_intr(self, uc, intno, _):
         self._guard(self.uc_fault, intno)
@@ -1906,17 +1958,29 @@ class Runner:
             self.uc.mem_write(self.env.data, bytes(ucs.mem))
             for k in range(8):
                 self.uc.reg_write(self.uc_gpr[k], ucs.regs[k])
+        self.adopt_undefined(item, px, ucs)
         self.check(item, px, ucs, None)
+        self.uc_last = (ucs.eflags, ucs.mem)
         self.cur = None
         self.cur_addr = None
 
+    def adopt_undefined(self, item, px, ucs):
+        """Give pyx86 Unicorn's value of what the manual leaves undefined (flags, result
+        bits), so that a difference there is not reported at a later instruction that
+        merely keeps it (a MOV after a shift keeps its undefined OF)."""
+        undef = item.undefined_flags()
+        if undef and (px.eflags ^ ucs.eflags) & undef:
+            px.eflags = (px.eflags & ~undef) | (ucs.eflags & undef)
+            self.cpu.eflags = px.eflags
+        res = item.undefined_result()
+        if res is not None:
+            r, m = res
+            px.regs[r] = (px.regs[r] & ~m) | (ucs.regs[r] & m)
+            self.cpu.set_reg(REG_NAMES[r], px.regs[r])
+
     @staticmethod
     def cr0_reg(item):
-        if item.handler == "mov_Rd_Cd":
-            return item.ctx.get("cr0_reg")
-        if item.handler == "smsw" and "rm" in item.ctx and item.ctx["w"] == 32:
-            return item.ctx["rm"]
-        return None
+        return item.ctx.get("cr0_reg") if item.handler == "mov_Rd_Cd" else None
 
     def uc_fault(self, vec):
         """Unicorn raised exception vec at the current item: pyx86 must do the same."""
