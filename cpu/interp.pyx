@@ -469,12 +469,14 @@ cdef class CPU:
                     mxcsr=s.mxcsr)
 
     def read_virt(self, name, uint32_t off, int size):
-        """Read memory through segmentation and paging without faulting (debugger)."""
-        cdef CPUState* s = self.s
-        cdef uint32_t lin = s.seg[SEG_NAMES.index(name)].base + off
-        if s.paging:
-            raise NotImplementedError("read_virt with paging")
-        return phys_read(s, lin & s.a20_mask, size)
+        """Read size bytes at segment:offset through segmentation (base only) and
+        paging, as a supervisor read (debuggers, register dumps); raises PageFault."""
+        cdef uint32_t lin = self.s.seg[SEG_NAMES.index(name)].base + off
+        cdef int k
+        value = 0
+        for k in range(size):
+            value |= phys_read(self.s, self.translate(lin + k, 0, False), 1) << (8 * k)
+        return value
 
 
 def _flag_letters(uint32_t f):

@@ -550,3 +550,15 @@ def test_access_crossing_into_mmio_is_split_for_the_device():
     assert Dev.log == [("w", mmio, 0x22, 1), ("w", mmio + 1, 0x33, 1), ("w", mmio + 2, 0x44, 1),
                        ("r", mmio, 1), ("r", mmio + 1, 1), ("r", mmio + 2, 1)]
     assert cpu.get_reg("eax") == 0xA2A1A011
+
+
+def test_read_virt_goes_through_paging():
+    mem, cpu, t = machine()
+    t.map(0x00400000, 0x5000, P | RW)
+    mem.load(0x5FFF, b"\x11")
+    mem.load(0x6000, b"\x22")
+    t.map(0x00401000, 0x6000, P | RW)
+    paging_on(cpu)
+    assert cpu.read_virt("ds", 0x00400FFF, 2) == 0x2211      # crosses into the next page
+    with pytest.raises(PageFault):
+        cpu.read_virt("ds", 0x00800000, 1)
