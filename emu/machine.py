@@ -3,9 +3,16 @@
 What is in it: RAM, a firmware ROM, the CPU, the port bus with the debug ports, and the
 first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX ELCR
 (the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
-16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected), and
+16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
-reset). Devices get their IRQ as an hw.irq.IrqLine and their time from emu.clock.
+reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
+mouse (IRQ12). Devices get their IRQ as an hw.irq.IrqLine and their time from
+emu.clock.
+
+A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
+the CPU's A20 is enabled while either asks for it (A20Gate). After RESET port 0x92's
+bit is 0 and the i8042's line is high, so A20 starts enabled (as in QEMU and Bochs)
+and turning it off takes both.
 
 Physical memory map:
     0 .. RAM size        guest RAM (--memory), except the ISA BIOS window below
@@ -33,6 +40,7 @@ from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
 from emu.memory import Memory
 from emu.portbus import PortBus
+from hw.i8042 import I8042
 from hw.pic import DualPic
 from hw.pit import Pit
 from hw.rtc import Rtc
@@ -110,6 +118,24 @@ class Outcome:
     value: int = 0
 
 
+class A20Gate:
+    """The CPU's A20M# input: A20 is masked only while both port 0x92 bit 1 and the
+    keyboard controller's A20 output are low (PIIX4 data sheet, A20M# and port 92)."""
+
+    def __init__(self, set_a20):
+        self.set_a20 = set_a20
+        self.port92 = False
+        self.kbc = True
+
+    def set_port92(self, on):
+        self.port92 = bool(on)
+        self.set_a20(self.port92 or self.kbc)
+
+    def set_kbc(self, on):
+        self.kbc = bool(on)
+        self.set_a20(self.port92 or self.kbc)
+
+
 class Machine:
     """A PC with RAM, a ROM, a CPU, the platform devices and the debug ports."""
 
@@ -158,15 +184,28 @@ class Machine:
         cpu.intc = self.pic
         self.pit = Pit(clock, self.pic.line(0))
         self.port_b = PortB(clock, self.pit)
-        self.port_a = PortA(cpu.set_a20, lambda: cpu.a20, self._reset_request)
+        self.a20 = A20Gate(cpu.set_a20)
+        self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
+        self.kbc = I8042(clock, self.pic.line(1), self.pic.line(12), self.a20.set_kbc,
+                         self._reset_request)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
         self.serial_out = serial
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
                       Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
-        for dev in (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts):
+        for dev in self._devices():
             dev.attach(bus)
+        self._sync_port92_a20()
+
+    def _devices(self):
+        return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
+                self.kbc)
+
+    def _sync_port92_a20(self):
+        """PortA's reset drives its A20 line high (it was once the only source); the
+        register bit it resets to is 0, and that is what the gate must see."""
+        self.a20.set_port92(self.port_a.value & 0x02)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -191,8 +230,9 @@ class Machine:
         time keep their contents."""
         self.cpu.reset()
         self.shutdown.reset()
-        for dev in (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts):
+        for dev in self._devices():
             dev.reset()
+        self._sync_port92_a20()
 
     def flush(self):
         if self.console is not None:

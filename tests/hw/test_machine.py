@@ -225,8 +225,11 @@ second:
 
 
 def test_port_92_a20_gate():
-    # with A20 off, FFFF:0010 (1 MiB) is 0000:0000 again
+    # with A20 off, FFFF:0010 (1 MiB) is 0000:0000 again; the i8042's A20 line (on
+    # after reset) is turned off first, since either source keeps A20 enabled
     src = SETUP + """
+mov al, 0xdd
+out 0x64, al
 mov byte ptr [0], 0x11
 mov ax, 0xffff
 mov es, ax
