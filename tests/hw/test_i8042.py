@@ -344,3 +344,21 @@ out 0xf4, al
     # wrapped: [0] became 0x22; then A20 on: [0] stays 0x22, 0x33 goes above 1 MiB
     assert outcome.stop is Stop.DEBUG_EXIT and outcome.value == 0x44
     assert m.cpu.a20 and m.mem.read(0x100000, 1) == b"\x33"
+
+
+def test_d2_d3_write_the_output_buffer_as_either_device(kbc):
+    # Linux's aux port check: D3 A5 must come back as aux data on IRQ12
+    kbc.command(0xD3)
+    kbc.data(0xA5)
+    assert kbc.status() & 0x21 == 0x21 and kbc.wires.level(12)
+    assert kbc.io.inb(0x60) == 0xA5
+    kbc.command(0xD2)
+    kbc.data(0x5A)
+    assert kbc.status() & 0x21 == 0x01 and kbc.wires.level(1)
+    assert kbc.io.inb(0x60) == 0x5A
+    kbc.command(0xA7)                               # aux clock off: its bytes wait
+    kbc.dev.mouse.reporting = True
+    kbc.dev.mouse.move(0, 0, 0)
+    assert kbc.read_all() == []
+    kbc.command(0xA8)
+    assert kbc.read_all() == [0x08, 0x00, 0x00]
