@@ -196,16 +196,10 @@ class Machine:
                       Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
         for dev in self._devices():
             dev.attach(bus)
-        self._sync_port92_a20()
 
     def _devices(self):
         return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
                 self.kbc)
-
-    def _sync_port92_a20(self):
-        """PortA's reset drives its A20 line high (it was once the only source); the
-        register bit it resets to is 0, and that is what the gate must see."""
-        self.a20.set_port92(self.port_a.value & 0x02)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -232,7 +226,6 @@ class Machine:
         self.shutdown.reset()
         for dev in self._devices():
             dev.reset()
-        self._sync_port92_a20()
 
     def flush(self):
         if self.console is not None:

@@ -56,9 +56,10 @@ class PortA:
         bus.claim("system control port A", PORT_A, 1, self.read, self.write)
 
     def reset(self):
-        """Power-on and RESET: A20 enabled, as QEMU's and Bochs's PCs start."""
+        """Power-on and RESET: the register is 0, so this line does not ask for A20 (the
+        keyboard controller's output port does at power-on: see emu.machine.A20Gate)."""
         self.value = 0
-        self.set_a20(True)
+        self.set_a20(False)
 
     def read(self, port, size):
         return (self.value & ~0x02) | (0x02 if self.a20() else 0)

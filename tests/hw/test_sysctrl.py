@@ -4,11 +4,13 @@ from tests.hw.harness import Ports
 
 
 def test_port_92_a20_and_fast_reset():
-    state = {"a20": False, "resets": 0}
+    state = {"a20": True, "resets": 0}
     a = PortA(lambda on: state.__setitem__("a20", on), lambda: state["a20"],
               lambda: state.__setitem__("resets", state["resets"] + 1))
     p = Ports(a)
-    assert state["a20"] and p.inb(0x92) == 0x02        # power-on: A20 enabled
+    assert not state["a20"] and p.inb(0x92) == 0x00    # power-on: the bit is 0
+    p.outb(0x92, 0x02)
+    assert state["a20"] and p.inb(0x92) == 0x02
     p.outb(0x92, 0x00)
     assert not state["a20"] and p.inb(0x92) == 0x00
     state["a20"] = True                                 # someone else enabled it
