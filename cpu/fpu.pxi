@@ -29,9 +29,15 @@
 # rounding control, which also gives PE and C1 - the result is the correctly rounded
 # value except when the true value lies within 2^-112 of a rounding boundary.
 
-# Host hygiene: the host x87 stack is empty on entry (x86-64 ABI), each operation
-# leaves it empty, restores the host control word and clears the host flags, so no
-# host exception can ever be pending. The host runs with the invalid, denormal and
+# Host hygiene: the host x87 stack is empty on entry (x86-64 ABI) and each operation
+# leaves it empty. While cpu_run runs the host control word is the guest-derived one
+# of the last operation (loaded only when it changes) and host flags the guest already
+# has set and masked may stay set (no FNCLEX for them); no other flag survives an
+# operation, so no host exception can ever be pending. cpu_run restores the host's
+# control word and clears the flags when it returns. Nothing else in the core computes
+# with the x87 (SSE and the rest of the interpreter use MXCSR or integers), so the
+# guest-derived word affects nothing else; libquadmath runs under the host's own word
+# (q_trig). The host runs with the invalid, denormal and
 # zero-divide exceptions masked so that stack movements of popping/pushing operations
 # always happen; overflow, underflow and precision use the guest's masks so that an
 # unmasked overflow/underflow yields the biased result the guest must see.
@@ -43,26 +49,67 @@ cdef extern from *:
     #endif
     #include <quadmath.h>
 
-    typedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r, void* r1);
+    typedef uint16_t (*hx_fn)(uint32_t cwk, const void* a, const void* b, void* r, void* r1);
 
-    /* One host x87 operation: save the host control word, load cw, run body, restore
-       the control word. The host flags are clear on entry and on exit: FNCLEX is
-       costly (microcoded), so it only runs when a flag is actually set - at the end
-       of an operation that raised one, or on entry if code outside left one behind.
-       body ends with the host stack empty; HX_DONE stores the status word right after
-       the operation and clears the flags before any waiting instruction, so nothing
-       pending can trap a later host instruction. */
+    /* The host control word is loaded lazily: hx_cur_cw is what the host x87 holds while
+       cpu_run runs (hx_run_begin saves the host's own word, hx_run_end restores it), so
+       an operation only executes FLDCW when the guest-derived word changes - with the
+       usual all-masked guest FCW, arithmetic and conversions share one word. Per thread,
+       as the control word is. */
+    static __thread uint16_t hx_host_cw, hx_cur_cw;
+
+    static inline void hx_run_begin(void) {
+        __asm__ volatile("fnstcw %0" : "=m"(hx_host_cw));
+        hx_cur_cw = hx_host_cw;
+    }
+
+    /* Leave the host as cpu_run found it: flags clear (so nothing can trap host code),
+       then its own control word (clearing first: loading a word that unmasks a pending
+       flag would arm it). */
+    static inline void hx_run_end(void) {
+        uint16_t sw;
+        __asm__ volatile("fnstsw %0" : "=a"(sw));
+        if (sw & 0x3f) __asm__ volatile("fnclex");
+        if (hx_cur_cw != hx_host_cw) {
+            __asm__ volatile("fldcw %0" : : "m"(hx_host_cw));
+            hx_cur_cw = hx_host_cw;
+        }
+    }
+
+    /* Before an operation. cwk = host control word | keep << 16, keep being the
+       exception flags the guest already has set AND masked: for those, whether this
+       operation raises them again changes nothing (the flag is sticky, the response is
+       the masked one the host computes), so a host flag among them may stay set and the
+       costly FNCLEX (microcoded, ~45 ns on an AMD EPYC host; every inexact operation
+       needs one otherwise) is skipped. keep flags are masked in every host control word
+       used (see cw_arith, cw_masked), so they never arm a host exception. Any other host
+       flag is cleared before the control word changes. */
+    static inline void hx_prepare(uint32_t cwk) {
+        uint16_t cw = (uint16_t)cwk, sw;
+        __asm__ volatile("fnstsw %0" : "=a"(sw));
+        if (sw & ~(cwk >> 16) & 0x3f) __asm__ volatile("fnclex");
+        if (cw != hx_cur_cw) {
+            __asm__ volatile("fldcw %0" : : "m"(cw));
+            hx_cur_cw = cw;
+        }
+    }
+
+    /* One host x87 operation: prepare the flags and control word, run body. body ends
+       with the host stack empty; HX_DONE stores the status word right after the
+       operation and, when a flag outside keep is set, clears the flags before any
+       waiting instruction, so nothing pending can trap a later host instruction. */
     #define HX(name, body) \
-    static uint16_t name(uint16_t cw, const void* a, const void* b, void* r, void* r1) { \
-        uint16_t sw = 0, old = 0; \
-        __asm__ volatile("fnstcw %[old]; fnstsw %%ax; testb $0x3f, %%al; jz 1f; fnclex; " \
-                         "1: fldcw %[cw]; " body "; fldcw %[old]" \
-            : [sw] "=m"(sw), [old] "+m"(old) \
-            : [cw] "m"(cw), [a] "r"(a), [b] "r"(b), [r] "r"(r), [r1] "r"(r1) \
+    static uint16_t name(uint32_t cwk, const void* a, const void* b, void* r, void* r1) { \
+        uint16_t sw = 0, cw = (uint16_t)cwk; \
+        uint8_t nk = (uint8_t)(~(cwk >> 16) & 0x3f); \
+        hx_prepare(cwk); \
+        __asm__ volatile(body \
+            : [sw] "=m"(sw) \
+            : [cw] "m"(cw), [nk] "q"(nk), [a] "r"(a), [b] "r"(b), [r] "r"(r), [r1] "r"(r1) \
             : "memory", "cc", "eax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", \
               "st(6)", "st(7)"); \
         return sw; }
-    #define HX_DONE "fnstsw %%ax; movw %%ax, %[sw]; testb $0x3f, %%al; jz 2f; fnclex; 2:"
+    #define HX_DONE "fnstsw %%ax; movw %%ax, %[sw]; testb %[nk], %%al; jz 2f; fnclex; 2:"
 
     /* r = a OP b, a being the destination operand; b an 80-bit register (_x), m32
        real (_s), m64 real (_l), m16 integer (_w) or m32 integer (_d). */
@@ -104,9 +151,10 @@ cdef extern from *:
     HX(hx_xtract, "fldt (%[a]); fxtract; " HX_DONE "; fstpt (%[r]); fstpt (%[r1])")
     /* FPTAN and FSINCOS push a second result only when the operand is in range: the
        whole host state is saved into r (FNSAVE layout, 108 bytes), which also empties
-       the host stack whatever its depth. */
-    HX(hx_ptan, "fldt (%[a]); fptan; fnsave (%[r])")
-    HX(hx_sincos, "fldt (%[a]); fsincos; fnsave (%[r])")
+       the host stack whatever its depth; FNSAVE reinitializes the host, so the control
+       word is loaded again. */
+    HX(hx_ptan, "fldt (%[a]); fptan; fnsave (%[r]); fldcw %[cw]")
+    HX(hx_sincos, "fldt (%[a]); fsincos; fnsave (%[r]); fldcw %[cw]")
 
     /* Round a normal binary128 value to the 80-bit format by the rounding control of
        fcw (bits 10-11); returns PE and C1 (rounded up) as status word bits. */
@@ -140,6 +188,7 @@ cdef extern from *:
     static uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) {
         long double x = 0;
         __float128 q, y, z = 1;
+        hx_run_end();
         memcpy(&x, a, 10);
         q = (__float128)x;
         if (which == 0) y = sinq(q);
@@ -189,38 +238,40 @@ cdef extern from *:
     static inline hx_fn hx_com(int kind) { return hx_com_tab[kind]; }
     static inline hx_fn hx_const(int k) { return hx_const_tab[k]; }
     """
-    ctypedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r,
+    ctypedef uint16_t (*hx_fn)(uint32_t cwk, const void* a, const void* b, void* r,
                                void* r1) noexcept nogil
     hx_fn hx_arith(int op, int kind) noexcept nogil
     int hx_clz64(uint64_t v) noexcept nogil
     hx_fn hx_com(int kind) noexcept nogil
     hx_fn hx_const(int k) noexcept nogil
+    void hx_run_begin() noexcept nogil
+    void hx_run_end() noexcept nogil
     uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) noexcept nogil
-    uint16_t hx_ucom_x(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_tst(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sqrt(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_rndint(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sin(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_cos(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_f2xm1(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_prem(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_prem1(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_scale(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_patan(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_yl2x(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_yl2xp1(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_xtract(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ptan(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sincos(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ld_s(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ld_l(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_bld(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_st_s(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_st_l(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_w(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_d(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_q(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_bst(uint16_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ucom_x(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_tst(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sqrt(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_rndint(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sin(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_cos(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_f2xm1(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_prem(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_prem1(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_scale(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_patan(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_yl2x(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_yl2xp1(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_xtract(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ptan(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sincos(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ld_s(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ld_l(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_bld(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_st_s(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_st_l(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_w(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_d(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_q(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_bst(uint32_t, const void*, const void*, void*, void*) noexcept nogil
 
 
 cdef enum:
@@ -248,14 +299,20 @@ cdef enum:
 # ---------------------------------------------------------------------------------
 # Host control words
 
-cdef inline uint16_t cw_arith(CPUState* s) noexcept nogil:
+cdef inline uint32_t hx_keep(CPUState* s) noexcept nogil:
+    """The flags the guest has set and masked, for hx_prepare (high half of cwk)."""
+    return <uint32_t>(s.fsw & s.fcw & FSW_EXC) << 16
+
+
+cdef inline uint32_t cw_arith(CPUState* s) noexcept nogil:
     """Host control word for an operation with a register destination (see above)."""
-    return (s.fcw & (FCW_PC_RC | FSW_OE | FSW_UE | FSW_PE)) | FCW_FIXED | FSW_PRE
+    return ((s.fcw & (FCW_PC_RC | FSW_OE | FSW_UE | FSW_PE)) | FCW_FIXED | FSW_PRE |
+            hx_keep(s))
 
 
-cdef inline uint16_t cw_masked(CPUState* s) noexcept nogil:
+cdef inline uint32_t cw_masked(CPUState* s) noexcept nogil:
     """Host control word with every exception masked: conversions, memory stores."""
-    return (s.fcw & FCW_PC_RC) | FCW_FIXED | FSW_EXC
+    return (s.fcw & FCW_PC_RC) | FCW_FIXED | FSW_EXC | hx_keep(s)
 
 
 # ---------------------------------------------------------------------------------
