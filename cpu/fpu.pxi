@@ -318,6 +318,15 @@ cdef inline uint32_t cw_masked(CPUState* s) noexcept nogil:
 # ---------------------------------------------------------------------------------
 # Register stack
 
+cdef inline void f80_copy(F80* d, const F80* v) noexcept nogil:
+    """Copy a register field by field, not as the padded 16-byte struct: a 16-byte load
+    of a value just written by the host's 10-byte FSTP m80 (or by two field stores)
+    cannot be store-forwarded and stalls until the stores retire; loads of 8 and 2
+    bytes inside the written bytes forward."""
+    d.sig = v.sig
+    d.se = v.se
+
+
 cdef inline F80* fst(CPUState* s, int i) noexcept nogil:
     return &s.fpr[(s.ftop + i) & 7]
 
@@ -328,7 +337,7 @@ cdef inline bint st_empty(CPUState* s, int i) noexcept nogil:
 
 cdef inline void fpu_push(CPUState* s, F80* v) noexcept nogil:
     s.ftop = (s.ftop - 1) & 7
-    s.fpr[s.ftop] = v[0]
+    f80_copy(&s.fpr[s.ftop], v)
     s.fempty &= ~(1 << s.ftop)
 
 
@@ -440,7 +449,7 @@ cdef bint fpu_take(CPUState* s, int i, F80* r, uint16_t hsw) noexcept nogil:
         s.fsw &= ~FSW_C1
         fpu_flag(s, ex & FSW_PRE)
         return 0
-    fst(s, i)[0] = r[0]
+    f80_copy(fst(s, i), r)
     set_c1(s, hsw)
     fpu_flag(s, ex)
     return 1

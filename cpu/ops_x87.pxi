@@ -145,7 +145,7 @@ cdef void x_fld_sti(CPUState* s, Insn* i) noexcept nogil:
             return
         set_indefinite(&r)
     else:
-        r = fst(s, i.rm)[0]
+        f80_copy(&r, fst(s, i.rm))
     if fpu_push_check(s):
         return
     s.fsw &= ~FSW_C1
@@ -252,7 +252,7 @@ cdef void x_fst_sti(CPUState* s, Insn* i) noexcept nogil:
         set_indefinite(fst(s, i.rm))
         s.fempty &= ~(1 << ((s.ftop + i.rm) & 7))
     else:
-        fst(s, i.rm)[0] = fst(s, 0)[0]
+        f80_copy(fst(s, i.rm), fst(s, 0))
         s.fempty &= ~(1 << ((s.ftop + i.rm) & 7))
         s.fsw &= ~FSW_C1
     if pop:
@@ -456,9 +456,9 @@ cdef void x_fxch(CPUState* s, Insn* i) noexcept nogil:
         s.fempty &= ~((1 << a) | (1 << b))
     else:
         s.fsw &= ~FSW_C1
-    t = s.fpr[a]
-    s.fpr[a] = s.fpr[b]
-    s.fpr[b] = t
+    f80_copy(&t, &s.fpr[a])
+    f80_copy(&s.fpr[a], &s.fpr[b])
+    f80_copy(&s.fpr[b], &t)
 
 
 cdef void x_fchs_fabs(CPUState* s, Insn* i) noexcept nogil:
@@ -496,7 +496,7 @@ cdef void x_fcmov(CPUState* s, Insn* i) noexcept nogil:
         return
     s.fsw &= ~FSW_C1
     if c:
-        fst(s, 0)[0] = fst(s, i.rm)[0]
+        f80_copy(fst(s, 0), fst(s, i.rm))
 
 
 cdef void x_fnop(CPUState* s, Insn* i) noexcept nogil:
