@@ -49,30 +49,36 @@ cdef extern from *:
     #endif
     #include <quadmath.h>
 
-    typedef uint16_t (*hx_fn)(uint32_t cwk, const void* a, const void* b, void* r, void* r1);
+    typedef uint16_t (*hx_fn)(uint32_t cwk, uint16_t* hx, const void* a, const void* b,
+                              void* r, void* r1);
 
-    /* The host control word is loaded lazily: hx_cur_cw is what the host x87 holds while
-       cpu_run runs (hx_run_begin saves the host's own word, hx_run_end restores it), so
-       an operation only executes FLDCW when the guest-derived word changes - with the
-       usual all-masked guest FCW, arithmetic and conversions share one word. Per thread,
-       as the control word is. */
-    static __thread uint16_t hx_host_cw, hx_cur_cw;
+    /* hx points to CPUState.hx: the host x87's control word (HX_CW), the exception
+       flags that may be set in it (HX_FLAGS) and its own control word from before
+       cpu_run (HX_OWN). The control word is loaded only when the guest-derived word
+       changes - with the usual all-masked guest FCW, arithmetic and conversions share
+       one word - and the flags are tracked here rather than read with FNSTSW before
+       each operation (that waits for the previous operation to complete). */
+    enum { HX_CW = 0, HX_FLAGS = 1, HX_OWN = 2 };
 
-    static inline void hx_run_begin(void) {
-        __asm__ volatile("fnstcw %0" : "=m"(hx_host_cw));
-        hx_cur_cw = hx_host_cw;
+    static void hx_run_begin(uint16_t* hx) {
+        uint16_t sw;
+        __asm__ volatile("fnstcw %0" : "=m"(hx[HX_OWN]));
+        __asm__ volatile("fnstsw %0" : "=a"(sw));
+        hx[HX_CW] = hx[HX_OWN];
+        hx[HX_FLAGS] = sw & 0x3f;
     }
 
     /* Leave the host as cpu_run found it: flags clear (so nothing can trap host code),
        then its own control word (clearing first: loading a word that unmasks a pending
        flag would arm it). */
-    static inline void hx_run_end(void) {
-        uint16_t sw;
-        __asm__ volatile("fnstsw %0" : "=a"(sw));
-        if (sw & 0x3f) __asm__ volatile("fnclex");
-        if (hx_cur_cw != hx_host_cw) {
-            __asm__ volatile("fldcw %0" : : "m"(hx_host_cw));
-            hx_cur_cw = hx_host_cw;
+    static void hx_run_end(uint16_t* hx) {
+        if (hx[HX_FLAGS]) {
+            __asm__ volatile("fnclex");
+            hx[HX_FLAGS] = 0;
+        }
+        if (hx[HX_CW] != hx[HX_OWN]) {
+            __asm__ volatile("fldcw %0" : : "m"(hx[HX_OWN]));
+            hx[HX_CW] = hx[HX_OWN];
         }
     }
 
@@ -82,15 +88,17 @@ cdef extern from *:
        the masked one the host computes), so a host flag among them may stay set and the
        costly FNCLEX (microcoded, ~45 ns on an AMD EPYC host; every inexact operation
        needs one otherwise) is skipped. keep flags are masked in every host control word
-       used (see cw_arith, cw_masked), so they never arm a host exception. Any other host
-       flag is cleared before the control word changes. */
-    static inline void hx_prepare(uint32_t cwk) {
-        uint16_t cw = (uint16_t)cwk, sw;
-        __asm__ volatile("fnstsw %0" : "=a"(sw));
-        if (sw & ~(cwk >> 16) & 0x3f) __asm__ volatile("fnclex");
-        if (cw != hx_cur_cw) {
+       used (see cw_arith, cw_masked), so they never arm a host exception. Any other
+       flag that may be set is cleared before the control word changes. */
+    static inline void hx_prepare(uint32_t cwk, uint16_t* hx) {
+        uint16_t cw = (uint16_t)cwk;
+        if (hx[HX_FLAGS] & ~(cwk >> 16)) {
+            __asm__ volatile("fnclex");
+            hx[HX_FLAGS] = 0;
+        }
+        if (cw != hx[HX_CW]) {
             __asm__ volatile("fldcw %0" : : "m"(cw));
-            hx_cur_cw = cw;
+            hx[HX_CW] = cw;
         }
     }
 
@@ -99,15 +107,17 @@ cdef extern from *:
        operation and, when a flag outside keep is set, clears the flags before any
        waiting instruction, so nothing pending can trap a later host instruction. */
     #define HX(name, body) \
-    static uint16_t name(uint32_t cwk, const void* a, const void* b, void* r, void* r1) { \
+    static uint16_t name(uint32_t cwk, uint16_t* hx, const void* a, const void* b, \
+                         void* r, void* r1) { \
         uint16_t sw = 0, cw = (uint16_t)cwk; \
         uint8_t nk = (uint8_t)(~(cwk >> 16) & 0x3f); \
-        hx_prepare(cwk); \
+        hx_prepare(cwk, hx); \
         __asm__ volatile(body \
             : [sw] "=m"(sw) \
             : [cw] "m"(cw), [nk] "q"(nk), [a] "r"(a), [b] "r"(b), [r] "r"(r), [r1] "r"(r1) \
             : "memory", "cc", "eax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", \
               "st(6)", "st(7)"); \
+        hx[HX_FLAGS] = sw & (cwk >> 16) & 0x3f; \
         return sw; }
     #define HX_DONE "fnstsw %%ax; movw %%ax, %[sw]; testb %[nk], %%al; jz 2f; fnclex; 2:"
 
@@ -185,10 +195,11 @@ cdef extern from *:
 
     /* FSIN, FCOS, FSINCOS, FPTAN for pi/4 < |x| < 2^63 (see above): r = sin/cos/tan,
        r1 = cos (FSINCOS) or 1.0 (FPTAN). Returns the status bits of r. */
-    static uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) {
+    static uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw,
+                           uint16_t* hx) {
         long double x = 0;
         __float128 q, y, z = 1;
-        hx_run_end();
+        hx_run_end(hx);
         memcpy(&x, a, 10);
         q = (__float128)x;
         if (which == 0) y = sinq(q);
@@ -238,40 +249,41 @@ cdef extern from *:
     static inline hx_fn hx_com(int kind) { return hx_com_tab[kind]; }
     static inline hx_fn hx_const(int k) { return hx_const_tab[k]; }
     """
-    ctypedef uint16_t (*hx_fn)(uint32_t cwk, const void* a, const void* b, void* r,
-                               void* r1) noexcept nogil
+    ctypedef uint16_t (*hx_fn)(uint32_t cwk, uint16_t* hx, const void* a, const void* b,
+                               void* r, void* r1) noexcept nogil
     hx_fn hx_arith(int op, int kind) noexcept nogil
     int hx_clz64(uint64_t v) noexcept nogil
     hx_fn hx_com(int kind) noexcept nogil
     hx_fn hx_const(int k) noexcept nogil
-    void hx_run_begin() noexcept nogil
-    void hx_run_end() noexcept nogil
-    uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) noexcept nogil
-    uint16_t hx_ucom_x(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_tst(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sqrt(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_rndint(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sin(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_cos(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_f2xm1(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_prem(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_prem1(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_scale(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_patan(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_yl2x(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_yl2xp1(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_xtract(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ptan(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sincos(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ld_s(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ld_l(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_bld(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_st_s(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_st_l(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_w(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_d(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_q(uint32_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_bst(uint32_t, const void*, const void*, void*, void*) noexcept nogil
+    void hx_run_begin(uint16_t* hx) noexcept nogil
+    void hx_run_end(uint16_t* hx) noexcept nogil
+    uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw,
+                    uint16_t* hx) noexcept nogil
+    uint16_t hx_ucom_x(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_tst(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sqrt(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_rndint(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sin(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_cos(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_f2xm1(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_prem(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_prem1(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_scale(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_patan(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_yl2x(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_yl2xp1(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_xtract(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ptan(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sincos(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ld_s(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ld_l(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_bld(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_st_s(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_st_l(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_w(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_d(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_q(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_bst(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
 
 
 cdef enum:
