@@ -29,9 +29,15 @@
 # rounding control, which also gives PE and C1 - the result is the correctly rounded
 # value except when the true value lies within 2^-112 of a rounding boundary.
 
-# Host hygiene: the host x87 stack is empty on entry (x86-64 ABI), each operation
-# leaves it empty, restores the host control word and clears the host flags, so no
-# host exception can ever be pending. The host runs with the invalid, denormal and
+# Host hygiene: the host x87 stack is empty on entry (x86-64 ABI) and each operation
+# leaves it empty. While cpu_run runs the host control word is the guest-derived one
+# of the last operation (loaded only when it changes) and host flags the guest already
+# has set and masked may stay set (no FNCLEX for them); no other flag survives an
+# operation, so no host exception can ever be pending. cpu_run restores the host's
+# control word and clears the flags when it returns. Nothing else in the core computes
+# with the x87 (SSE and the rest of the interpreter use MXCSR or integers), so the
+# guest-derived word affects nothing else; libquadmath runs under the host's own word
+# (q_trig). The host runs with the invalid, denormal and
 # zero-divide exceptions masked so that stack movements of popping/pushing operations
 # always happen; overflow, underflow and precision use the guest's masks so that an
 # unmasked overflow/underflow yields the biased result the guest must see.
@@ -43,26 +49,77 @@ cdef extern from *:
     #endif
     #include <quadmath.h>
 
-    typedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r, void* r1);
+    typedef uint16_t (*hx_fn)(uint32_t cwk, uint16_t* hx, const void* a, const void* b,
+                              void* r, void* r1);
 
-    /* One host x87 operation: save the host control word, load cw, run body, restore
-       the control word. The host flags are clear on entry and on exit: FNCLEX is
-       costly (microcoded), so it only runs when a flag is actually set - at the end
-       of an operation that raised one, or on entry if code outside left one behind.
-       body ends with the host stack empty; HX_DONE stores the status word right after
-       the operation and clears the flags before any waiting instruction, so nothing
-       pending can trap a later host instruction. */
+    /* hx points to CPUState.hx: the host x87's control word (HX_CW), the exception
+       flags that may be set in it (HX_FLAGS) and its own control word from before
+       cpu_run (HX_OWN). The control word is loaded only when the guest-derived word
+       changes - with the usual all-masked guest FCW, arithmetic and conversions share
+       one word - and the flags are tracked here rather than read with FNSTSW before
+       each operation (that waits for the previous operation to complete). */
+    enum { HX_CW = 0, HX_FLAGS = 1, HX_OWN = 2 };
+
+    static void hx_run_begin(uint16_t* hx) {
+        uint16_t sw;
+        __asm__ volatile("fnstcw %0" : "=m"(hx[HX_OWN]));
+        __asm__ volatile("fnstsw %0" : "=a"(sw));
+        hx[HX_CW] = hx[HX_OWN];
+        hx[HX_FLAGS] = sw & 0x3f;
+    }
+
+    /* Leave the host as cpu_run found it: flags clear (so nothing can trap host code),
+       then its own control word (clearing first: loading a word that unmasks a pending
+       flag would arm it). */
+    static void hx_run_end(uint16_t* hx) {
+        if (hx[HX_FLAGS]) {
+            __asm__ volatile("fnclex");
+            hx[HX_FLAGS] = 0;
+        }
+        if (hx[HX_CW] != hx[HX_OWN]) {
+            __asm__ volatile("fldcw %0" : : "m"(hx[HX_OWN]));
+            hx[HX_CW] = hx[HX_OWN];
+        }
+    }
+
+    /* Before an operation. cwk = host control word | keep << 16, keep being the
+       exception flags the guest already has set AND masked: for those, whether this
+       operation raises them again changes nothing (the flag is sticky, the response is
+       the masked one the host computes), so a host flag among them may stay set and the
+       costly FNCLEX (microcoded, ~45 ns on an AMD EPYC host; every inexact operation
+       needs one otherwise) is skipped. keep flags are masked in every host control word
+       used (see cw_arith, cw_masked), so they never arm a host exception. Any other
+       flag that may be set is cleared before the control word changes. */
+    static inline void hx_prepare(uint32_t cwk, uint16_t* hx) {
+        uint16_t cw = (uint16_t)cwk;
+        if (hx[HX_FLAGS] & ~(cwk >> 16)) {
+            __asm__ volatile("fnclex");
+            hx[HX_FLAGS] = 0;
+        }
+        if (cw != hx[HX_CW]) {
+            __asm__ volatile("fldcw %0" : : "m"(cw));
+            hx[HX_CW] = cw;
+        }
+    }
+
+    /* One host x87 operation: prepare the flags and control word, run body. body ends
+       with the host stack empty; HX_DONE stores the status word right after the
+       operation and, when a flag outside keep is set, clears the flags before any
+       waiting instruction, so nothing pending can trap a later host instruction. */
     #define HX(name, body) \
-    static uint16_t name(uint16_t cw, const void* a, const void* b, void* r, void* r1) { \
-        uint16_t sw = 0, old = 0; \
-        __asm__ volatile("fnstcw %[old]; fnstsw %%ax; testb $0x3f, %%al; jz 1f; fnclex; " \
-                         "1: fldcw %[cw]; " body "; fldcw %[old]" \
-            : [sw] "=m"(sw), [old] "+m"(old) \
-            : [cw] "m"(cw), [a] "r"(a), [b] "r"(b), [r] "r"(r), [r1] "r"(r1) \
+    static uint16_t name(uint32_t cwk, uint16_t* hx, const void* a, const void* b, \
+                         void* r, void* r1) { \
+        uint16_t sw = 0, cw = (uint16_t)cwk; \
+        uint8_t nk = (uint8_t)(~(cwk >> 16) & 0x3f); \
+        hx_prepare(cwk, hx); \
+        __asm__ volatile(body \
+            : [sw] "=m"(sw) \
+            : [cw] "m"(cw), [nk] "q"(nk), [a] "r"(a), [b] "r"(b), [r] "r"(r), [r1] "r"(r1) \
             : "memory", "cc", "eax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", \
               "st(6)", "st(7)"); \
+        hx[HX_FLAGS] = sw & (cwk >> 16) & 0x3f; \
         return sw; }
-    #define HX_DONE "fnstsw %%ax; movw %%ax, %[sw]; testb $0x3f, %%al; jz 2f; fnclex; 2:"
+    #define HX_DONE "fnstsw %%ax; movw %%ax, %[sw]; testb %[nk], %%al; jz 2f; fnclex; 2:"
 
     /* r = a OP b, a being the destination operand; b an 80-bit register (_x), m32
        real (_s), m64 real (_l), m16 integer (_w) or m32 integer (_d). */
@@ -104,9 +161,10 @@ cdef extern from *:
     HX(hx_xtract, "fldt (%[a]); fxtract; " HX_DONE "; fstpt (%[r]); fstpt (%[r1])")
     /* FPTAN and FSINCOS push a second result only when the operand is in range: the
        whole host state is saved into r (FNSAVE layout, 108 bytes), which also empties
-       the host stack whatever its depth. */
-    HX(hx_ptan, "fldt (%[a]); fptan; fnsave (%[r])")
-    HX(hx_sincos, "fldt (%[a]); fsincos; fnsave (%[r])")
+       the host stack whatever its depth; FNSAVE reinitializes the host, so the control
+       word is loaded again. */
+    HX(hx_ptan, "fldt (%[a]); fptan; fnsave (%[r]); fldcw %[cw]")
+    HX(hx_sincos, "fldt (%[a]); fsincos; fnsave (%[r]); fldcw %[cw]")
 
     /* Round a normal binary128 value to the 80-bit format by the rounding control of
        fcw (bits 10-11); returns PE and C1 (rounded up) as status word bits. */
@@ -137,9 +195,11 @@ cdef extern from *:
 
     /* FSIN, FCOS, FSINCOS, FPTAN for pi/4 < |x| < 2^63 (see above): r = sin/cos/tan,
        r1 = cos (FSINCOS) or 1.0 (FPTAN). Returns the status bits of r. */
-    static uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) {
+    static uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw,
+                           uint16_t* hx) {
         long double x = 0;
         __float128 q, y, z = 1;
+        hx_run_end(hx);
         memcpy(&x, a, 10);
         q = (__float128)x;
         if (which == 0) y = sinq(q);
@@ -189,38 +249,41 @@ cdef extern from *:
     static inline hx_fn hx_com(int kind) { return hx_com_tab[kind]; }
     static inline hx_fn hx_const(int k) { return hx_const_tab[k]; }
     """
-    ctypedef uint16_t (*hx_fn)(uint16_t cw, const void* a, const void* b, void* r,
-                               void* r1) noexcept nogil
+    ctypedef uint16_t (*hx_fn)(uint32_t cwk, uint16_t* hx, const void* a, const void* b,
+                               void* r, void* r1) noexcept nogil
     hx_fn hx_arith(int op, int kind) noexcept nogil
     int hx_clz64(uint64_t v) noexcept nogil
     hx_fn hx_com(int kind) noexcept nogil
     hx_fn hx_const(int k) noexcept nogil
-    uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw) noexcept nogil
-    uint16_t hx_ucom_x(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_tst(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sqrt(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_rndint(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sin(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_cos(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_f2xm1(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_prem(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_prem1(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_scale(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_patan(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_yl2x(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_yl2xp1(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_xtract(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ptan(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_sincos(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ld_s(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ld_l(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_bld(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_st_s(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_st_l(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_w(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_d(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_ist_q(uint16_t, const void*, const void*, void*, void*) noexcept nogil
-    uint16_t hx_bst(uint16_t, const void*, const void*, void*, void*) noexcept nogil
+    void hx_run_begin(uint16_t* hx) noexcept nogil
+    void hx_run_end(uint16_t* hx) noexcept nogil
+    uint16_t q_trig(int which, const void* a, void* r, void* r1, uint16_t fcw,
+                    uint16_t* hx) noexcept nogil
+    uint16_t hx_ucom_x(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_tst(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sqrt(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_rndint(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sin(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_cos(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_f2xm1(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_prem(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_prem1(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_scale(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_patan(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_yl2x(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_yl2xp1(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_xtract(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ptan(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_sincos(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ld_s(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ld_l(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_bld(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_st_s(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_st_l(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_w(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_d(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_ist_q(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
+    uint16_t hx_bst(uint32_t, uint16_t*, const void*, const void*, void*, void*) noexcept nogil
 
 
 cdef enum:
@@ -248,18 +311,33 @@ cdef enum:
 # ---------------------------------------------------------------------------------
 # Host control words
 
-cdef inline uint16_t cw_arith(CPUState* s) noexcept nogil:
+cdef inline uint32_t hx_keep(CPUState* s) noexcept nogil:
+    """The flags the guest has set and masked, for hx_prepare (high half of cwk)."""
+    return <uint32_t>(s.fsw & s.fcw & FSW_EXC) << 16
+
+
+cdef inline uint32_t cw_arith(CPUState* s) noexcept nogil:
     """Host control word for an operation with a register destination (see above)."""
-    return (s.fcw & (FCW_PC_RC | FSW_OE | FSW_UE | FSW_PE)) | FCW_FIXED | FSW_PRE
+    return ((s.fcw & (FCW_PC_RC | FSW_OE | FSW_UE | FSW_PE)) | FCW_FIXED | FSW_PRE |
+            hx_keep(s))
 
 
-cdef inline uint16_t cw_masked(CPUState* s) noexcept nogil:
+cdef inline uint32_t cw_masked(CPUState* s) noexcept nogil:
     """Host control word with every exception masked: conversions, memory stores."""
-    return (s.fcw & FCW_PC_RC) | FCW_FIXED | FSW_EXC
+    return (s.fcw & FCW_PC_RC) | FCW_FIXED | FSW_EXC | hx_keep(s)
 
 
 # ---------------------------------------------------------------------------------
 # Register stack
+
+cdef inline void f80_copy(F80* d, const F80* v) noexcept nogil:
+    """Copy a register field by field, not as the padded 16-byte struct: a 16-byte load
+    of a value just written by the host's 10-byte FSTP m80 (or by two field stores)
+    cannot be store-forwarded and stalls until the stores retire; loads of 8 and 2
+    bytes inside the written bytes forward."""
+    d.sig = v.sig
+    d.se = v.se
+
 
 cdef inline F80* fst(CPUState* s, int i) noexcept nogil:
     return &s.fpr[(s.ftop + i) & 7]
@@ -271,7 +349,7 @@ cdef inline bint st_empty(CPUState* s, int i) noexcept nogil:
 
 cdef inline void fpu_push(CPUState* s, F80* v) noexcept nogil:
     s.ftop = (s.ftop - 1) & 7
-    s.fpr[s.ftop] = v[0]
+    f80_copy(&s.fpr[s.ftop], v)
     s.fempty &= ~(1 << s.ftop)
 
 
@@ -336,14 +414,18 @@ cdef void fpu_update_es(CPUState* s) noexcept nogil:
     fpu_ferr(s)
 
 
-cdef bint fpu_flag(CPUState* s, uint16_t flags) noexcept nogil:
+cdef bint fpu_pend(CPUState* s) noexcept nogil:
+    s.fsw |= FSW_ES | FSW_B
+    fpu_ferr(s)
+    return 1
+
+
+cdef inline bint fpu_flag(CPUState* s, uint16_t flags) noexcept nogil:
     """Set exception flags; returns 1 when one of them is unmasked, which makes it
     pending (ES): the next waiting instruction signals it."""
     s.fsw |= flags
     if flags & ~s.fcw & FSW_EXC:
-        s.fsw |= FSW_ES | FSW_B
-        fpu_ferr(s)
-        return 1
+        return fpu_pend(s)
     return 0
 
 
@@ -383,7 +465,7 @@ cdef bint fpu_take(CPUState* s, int i, F80* r, uint16_t hsw) noexcept nogil:
         s.fsw &= ~FSW_C1
         fpu_flag(s, ex & FSW_PRE)
         return 0
-    fst(s, i)[0] = r[0]
+    f80_copy(fst(s, i), r)
     set_c1(s, hsw)
     fpu_flag(s, ex)
     return 1
@@ -442,8 +524,14 @@ cdef void mem_in(CPUState* s, uint32_t lin, uint8_t* buf, int n, int align) noex
     pieces are never wider than it, so each piece checks no more than the operand."""
     cdef int k = 0
     cdef uint32_t v
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
     if align > 4:
         check_align(s, lin, align)
+    if n == 8 and e.tag == (lin >> 12) and (e.perm & s.perm_r) and (lin & 0xFFF) <= 0xFF8:
+        # within one page that the TLB maps for reading: each piece would take the same
+        # fast path of rd32 (the common m64 case: one copy instead of the loops)
+        memcpy(buf, e.host + (lin & 0xFFF), 8)
+        return
     while align >= 4 and k + 4 <= n:
         v = rd32(s, lin + k)
         memcpy(buf + k, &v, 4)
@@ -461,9 +549,13 @@ cdef void mem_out(CPUState* s, uint32_t lin, const uint8_t* buf, int n,
                   int align) noexcept nogil:
     cdef int k = 0
     cdef uint32_t v = 0
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
     if align > 4:
         check_align(s, lin, align)
     probe_write(s, lin, n)
+    if n == 8 and e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) <= 0xFF8:
+        memcpy(e.host + (lin & 0xFFF), buf, 8)      # as in mem_in
+        return
     while align >= 4 and k + 4 <= n:
         memcpy(&v, buf + k, 4)
         wr32(s, lin + k, v)

@@ -156,13 +156,16 @@ cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
     cdef int r
     s.slice_end = s.icount + budget
     s.stop_at = 0
+    hx_run_begin(s.hx)             # the x87 keeps the guest's control word (cpu/fpu.pxi)
     if setjmp(s.jb):
         if exception_entry(s):
+            hx_run_end(s.hx)
             s.stop_reason = STOP_TRIPLE
             return STOP_TRIPLE
     while True:
         r = service(s)
         if r:
+            hx_run_end(s.hx)
             s.stop_reason = r
             return r
         while s.icount < s.stop_at:

@@ -72,7 +72,7 @@ cdef void load_conv(CPUState* s, Insn* i, int n, hx_fn conv) noexcept nogil:
     mem_in(s, x87_addr(s, i, n, 0), buf, n, n if n <= 8 else 8)
     if fpu_push_check(s):
         return
-    hsw = conv(cw_masked(s), buf, NULL, &r, NULL)
+    hsw = conv(cw_masked(s), s.hx, buf, NULL, &r, NULL)
     ex = hsw & FSW_EXC
     s.fsw &= ~FSW_C1
     if ex & ~s.fcw:
@@ -145,7 +145,7 @@ cdef void x_fld_sti(CPUState* s, Insn* i) noexcept nogil:
             return
         set_indefinite(&r)
     else:
-        r = fst(s, i.rm)[0]
+        f80_copy(&r, fst(s, i.rm))
     if fpu_push_check(s):
         return
     s.fsw &= ~FSW_C1
@@ -159,7 +159,7 @@ cdef void x_fldc(CPUState* s, Insn* i) noexcept nogil:
     cdef F80 r
     if fpu_push_check(s):
         return
-    hx_const(i.rm)(cw_masked(s), NULL, NULL, &r, NULL)
+    hx_const(i.rm)(cw_masked(s), s.hx, NULL, NULL, &r, NULL)
     s.fsw &= ~FSW_C1
     fpu_push(s, &r)
 
@@ -182,11 +182,11 @@ cdef void store_conv(CPUState* s, Insn* i, int n, hx_fn conv, bint pop) noexcept
             fpu_underflow(s)
             return
         set_indefinite(&q)
-        conv(cw_masked(s), &q, NULL, buf, NULL)
+        conv(cw_masked(s), s.hx, &q, NULL, buf, NULL)
         mem_out(s, lin, buf, n, align)
         fpu_underflow(s)
     else:
-        hsw = conv(cw_masked(s), fst(s, 0), NULL, buf, NULL)
+        hsw = conv(cw_masked(s), s.hx, fst(s, 0), NULL, buf, NULL)
         ex = hsw & FSW_EXC
         if ex & ~s.fcw & FSW_IE:
             s.fsw &= ~FSW_C1
@@ -252,7 +252,7 @@ cdef void x_fst_sti(CPUState* s, Insn* i) noexcept nogil:
         set_indefinite(fst(s, i.rm))
         s.fempty &= ~(1 << ((s.ftop + i.rm) & 7))
     else:
-        fst(s, i.rm)[0] = fst(s, 0)[0]
+        f80_copy(fst(s, i.rm), fst(s, 0))
         s.fempty &= ~(1 << ((s.ftop + i.rm) & 7))
         s.fsw &= ~FSW_C1
     if pop:
@@ -272,7 +272,7 @@ cdef void arith_regs(CPUState* s, int op, int d, int src, bint pop) noexcept nog
         set_indefinite(fst(s, d))
         s.fempty &= ~(1 << ((s.ftop + d) & 7))
     else:
-        hsw = hx_arith(op, K_X)(cw_arith(s), fst(s, d), fst(s, src), &r, NULL)
+        hsw = hx_arith(op, K_X)(cw_arith(s), s.hx, fst(s, d), fst(s, src), &r, NULL)
         if not fpu_take(s, d, &r, hsw):
             return
     if pop:
@@ -318,7 +318,7 @@ cdef void x_arith_m(CPUState* s, Insn* i) noexcept nogil:
             set_indefinite(fst(s, 0))
             s.fempty &= ~(1 << s.ftop)
         return
-    hsw = hx_arith(i.reg, kind)(cw_arith(s), fst(s, 0), buf, &r, NULL)
+    hsw = hx_arith(i.reg, kind)(cw_arith(s), s.hx, fst(s, 0), buf, &r, NULL)
     fpu_take(s, 0, &r, hsw)
 
 
@@ -358,9 +358,9 @@ cdef void compare_regs(CPUState* s, int src, bint unordered, int pops,
             return
         hsw = FSW_C0 | FSW_C2 | FSW_C3          # masked response: "unordered"
     elif unordered:
-        hsw = hx_ucom_x(cw_masked(s), fst(s, 0), fst(s, src), NULL, NULL)
+        hsw = hx_ucom_x(cw_masked(s), s.hx, fst(s, 0), fst(s, src), NULL, NULL)
     else:
-        hsw = hx_com(K_X)(cw_masked(s), fst(s, 0), fst(s, src), NULL, NULL)
+        hsw = hx_com(K_X)(cw_masked(s), s.hx, fst(s, 0), fst(s, src), NULL, NULL)
     compare_done(s, hsw, pops, eflags)
 
 
@@ -399,7 +399,7 @@ cdef void x_fcom_m(CPUState* s, Insn* i) noexcept nogil:
             return
         hsw = FSW_C0 | FSW_C2 | FSW_C3
     else:
-        hsw = hx_com(kind)(cw_masked(s), fst(s, 0), buf, NULL, NULL)
+        hsw = hx_com(kind)(cw_masked(s), s.hx, fst(s, 0), buf, NULL, NULL)
     compare_done(s, hsw, i.reg & 1, 0)
 
 
@@ -410,7 +410,7 @@ cdef void x_ftst(CPUState* s, Insn* i) noexcept nogil:
             return
         hsw = FSW_C0 | FSW_C2 | FSW_C3
     else:
-        hsw = hx_tst(cw_masked(s), fst(s, 0), NULL, NULL, NULL)
+        hsw = hx_tst(cw_masked(s), s.hx, fst(s, 0), NULL, NULL, NULL)
     compare_done(s, hsw, 0, 0)
 
 
@@ -456,9 +456,9 @@ cdef void x_fxch(CPUState* s, Insn* i) noexcept nogil:
         s.fempty &= ~((1 << a) | (1 << b))
     else:
         s.fsw &= ~FSW_C1
-    t = s.fpr[a]
-    s.fpr[a] = s.fpr[b]
-    s.fpr[b] = t
+    f80_copy(&t, &s.fpr[a])
+    f80_copy(&s.fpr[a], &s.fpr[b])
+    f80_copy(&s.fpr[b], &t)
 
 
 cdef void x_fchs_fabs(CPUState* s, Insn* i) noexcept nogil:
@@ -496,7 +496,7 @@ cdef void x_fcmov(CPUState* s, Insn* i) noexcept nogil:
         return
     s.fsw &= ~FSW_C1
     if c:
-        fst(s, 0)[0] = fst(s, i.rm)[0]
+        f80_copy(fst(s, 0), fst(s, i.rm))
 
 
 cdef void x_fnop(CPUState* s, Insn* i) noexcept nogil:
@@ -530,9 +530,9 @@ cdef void unary(CPUState* s, hx_fn f, int trig) noexcept nogil:
             s.fempty &= ~(1 << s.ftop)
         return
     if trig >= 0 and trig_by_quad(fst(s, 0)):
-        hsw = q_trig(trig, fst(s, 0), &r, &r1, s.fcw)
+        hsw = q_trig(trig, fst(s, 0), &r, &r1, s.fcw, s.hx)
     else:
-        hsw = f(cw_arith(s), fst(s, 0), NULL, &r, NULL)
+        hsw = f(cw_arith(s), s.hx, fst(s, 0), NULL, &r, NULL)
     if fpu_take(s, 0, &r, hsw) and trig >= 0:
         s.fsw = (s.fsw & ~FSW_C2) | (hsw & FSW_C2)
 
@@ -567,7 +567,7 @@ cdef void two_keep(CPUState* s, hx_fn f, bint prem) noexcept nogil:
             set_indefinite(fst(s, 0))
             s.fempty &= ~(1 << s.ftop)
         return
-    hsw = f(cw_arith(s), fst(s, 0), fst(s, 1), &r, NULL)
+    hsw = f(cw_arith(s), s.hx, fst(s, 0), fst(s, 1), &r, NULL)
     if fpu_take(s, 0, &r, hsw) and prem:
         s.fsw = (s.fsw & ~FSW_CC) | (hsw & FSW_CC)
 
@@ -594,7 +594,7 @@ cdef void two_pop(CPUState* s, hx_fn f) noexcept nogil:
         set_indefinite(fst(s, 1))
         s.fempty &= ~(1 << ((s.ftop + 1) & 7))
     else:
-        hsw = f(cw_arith(s), fst(s, 0), fst(s, 1), &r, NULL)
+        hsw = f(cw_arith(s), s.hx, fst(s, 0), fst(s, 1), &r, NULL)
         if not fpu_take(s, 1, &r, hsw):
             return
     fpu_pop(s)
@@ -632,7 +632,7 @@ cdef void x_fxtract(CPUState* s, Insn* i) noexcept nogil:
     cdef uint16_t hsw
     if push_two_check(s):
         return
-    hsw = hx_xtract(cw_arith(s), fst(s, 0), NULL, &sig, &e)
+    hsw = hx_xtract(cw_arith(s), s.hx, fst(s, 0), NULL, &sig, &e)
     if fpu_take(s, 0, &e, hsw):
         fpu_push(s, &sig)
 
@@ -648,12 +648,12 @@ cdef void push_two_saved(CPUState* s, hx_fn f, int trig) noexcept nogil:
     if push_two_check(s):
         return
     if trig_by_quad(fst(s, 0)):
-        sw = q_trig(trig, fst(s, 0), &r1, &r0, s.fcw)
+        sw = q_trig(trig, fst(s, 0), &r1, &r0, s.fcw, s.hx)
         fpu_take(s, 0, &r1, sw)
         fpu_push(s, &r0)
         s.fsw &= ~FSW_C2
         return
-    f(cw_arith(s), fst(s, 0), NULL, img, NULL)
+    f(cw_arith(s), s.hx, fst(s, 0), NULL, img, NULL)
     memcpy(&sw, img + 4, 2)
     memcpy(&tw, img + 8, 2)
     for k in range(8):

@@ -358,6 +358,10 @@ ctypedef struct CPUState:
     uint32_t fip              # its offset (first prefix byte)
     uint16_t fds              # selector and offset of its memory operand
     uint32_t fdp
+    # the host x87 while cpu_run runs (cpu/fpu.pxi, hx_prepare): [HX_CW] its control
+    # word, [HX_FLAGS] the exception flags that may be set in it, [HX_OWN] the control
+    # word it had before cpu_run (restored when cpu_run returns). Not guest state.
+    uint16_t hx[3]
     # MS-DOS compatibility error signalling (CR0.NE = 0): FERR# is asserted when an
     # unmasked exception is flagged (P6: at the end of that instruction) and drops when
     # ES is cleared; ferr_out (may be NULL) tells the platform, which routes it to
