@@ -490,11 +490,18 @@ def test_sysenter_sysexit_real_mode_gp():
         assert_fault(r, EXC_GP, "mov ecx, 0x174; mov eax, 8; xor edx, edx; wrmsr")
 
 
-def test_sysenter_sysexit_round_trip():
+def flat32_program(src):
+    """A flat 32-bit CPU (CPL 0, paging off) with src assembled at CODE and EIP there."""
     mem = Memory(2 << 20)
     cpu = CPU(mem)
     flat32(cpu, cr0=0x11)
-    src = """
+    mem.load(CODE, bytes(_ks32.asm(src, CODE)[0]))
+    cpu.eip = CODE
+    return cpu
+
+
+def test_sysenter_sysexit_round_trip():
+    cpu = flat32_program("""
         mov ecx, 0x174
         xor edx, edx
         mov eax, 0x20
@@ -516,9 +523,7 @@ def test_sysenter_sysexit_round_trip():
         sysenter
     kernel:
         hlt
-    """
-    mem.load(CODE, bytes(_ks32.asm(src, CODE)[0]))
-    cpu.eip = CODE
+    """)
     cpu.set_reg("esp", STACK_TOP)
     assert cpu.run(1000) == STOP_HLT
     # SYSEXIT: CS = SYSENTER_CS + 16 | 3, SS = SYSENTER_CS + 24 | 3, ESP = ECX
@@ -532,10 +537,7 @@ def test_sysenter_sysexit_round_trip():
 
 
 def test_sysexit_lands_at_cpl3_with_dpl3_segments():
-    mem = Memory(2 << 20)
-    cpu = CPU(mem)
-    flat32(cpu, cr0=0x11)
-    src = """
+    cpu = flat32_program("""
         mov ecx, 0x174
         xor edx, edx
         mov eax, 0x08
@@ -545,9 +547,7 @@ def test_sysexit_lands_at_cpl3_with_dpl3_segments():
         sysexit
     user:
         jmp user
-    """
-    mem.load(CODE, bytes(_ks32.asm(src, CODE)[0]))
-    cpu.eip = CODE
+    """)
     cpu.run(100)
     assert cpu.cpl == 3
     assert cpu.get_seg("cs") == dict(sel=0x1B, base=0, limit=0xFFFFFFFF, ar=0xC0FB, valid=True)
