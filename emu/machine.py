@@ -32,6 +32,7 @@ that could raise it -- ends the run.
 import enum
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
@@ -114,6 +115,7 @@ class Stop(enum.Enum):
     TRIPLE_FAULT = "triple fault"      # with reboot disabled
     REBOOT = "reboot"                  # the guest reset the machine, reboot disabled
     LIMIT = "instruction limit"
+    TIMEOUT = "timeout"                # --timeout: wall-clock seconds ran out
 
 
 @dataclass
@@ -247,16 +249,21 @@ class Machine:
         if self.serial_out is not None:
             self.serial_out.flush()
 
-    def run(self, max_instructions=None):
+    def run(self, max_instructions=None, timeout=None):
         """Run until the guest or a limit ends the run; returns the Outcome.
 
-        max_instructions counts from power-on, across reboots. KeyboardInterrupt and
-        device errors propagate to the caller with the machine state intact."""
+        max_instructions counts from power-on, across reboots; timeout is in wall-clock
+        seconds from now. KeyboardInterrupt and device errors propagate to the caller
+        with the machine state intact."""
         cpu, clock = self.cpu, self.clock
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
                 if self._outcome is not None:
                     return self._outcome
+                if deadline is not None and time.monotonic() >= deadline:
+                    return Outcome(Stop.TIMEOUT, "timeout: %g s of wall-clock time"
+                                   % timeout)
                 if self._reset_requested:
                     self._reset_requested = False
                     if not self.reboot:         # as QEMU's -no-reboot: exit instead
