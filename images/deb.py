@@ -31,6 +31,7 @@ from dataclasses import dataclass
 SOURCES = ("/etc/apt/sources.list", "/etc/apt/sources.list.d")
 DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 INDEX_MAX_AGE = 24 * 3600
+FAILURE_MAX_AGE = 3600           # a suite whose index failed is not asked again before
 TIMEOUT = 60
 
 
@@ -231,21 +232,31 @@ class Archive:
         stem = re.sub(r"[^A-Za-z0-9.-]+", "_", "Packages_%s_%s_%s_%s_" % (
             src.uri.split("//", 1)[-1], src.suite, comp, arch))
         path = self.cache / "index" / (stem + sha)
+        failed = path.with_name(path.name + ".failed")
+        if failed.exists() and time.time() - failed.stat().st_mtime < FAILURE_MAX_AGE:
+            raise DebError(what, failed.read_text())
         if not path.exists():
             for old in path.parent.glob(stem + "*"):     # the suite's previous index
                 old.unlink()
-            # by-hash names the exact file InRelease lists, so a mirror caught halfway
-            # through an update still serves a matching one (as apt does)
-            base = "%s/dists/%s/" % (src.uri, src.suite)
-            if re.search(r"^Acquire-By-Hash: yes$", release, re.M):
-                url = base + "%s/binary-%s/by-hash/SHA256/%s" % (comp, arch, sha)
-            else:
-                url = base + target
-            data = _fetch(url, what)
-            if _sha256(data) != sha:
-                raise DebError(what, "%s does not match its InRelease" % url)
-            _atomic_write(path, lzma.decompress(data))
-        return path.read_text(errors="replace")
+            try:
+                self._download_index(src, comp, arch, release, sha, path, what)
+            except DebError as e:
+                failed.write_text(e.reason)
+                raise
+        return "\n" + path.read_text(errors="replace")
+
+    def _download_index(self, src, comp, arch, release, sha, path, what):
+        # by-hash names the exact file InRelease lists, so a mirror caught halfway
+        # through an update still serves a matching one (as apt does)
+        base = "%s/dists/%s/%s/binary-%s/" % (src.uri, src.suite, comp, arch)
+        if re.search(r"^Acquire-By-Hash: yes$", release, re.M):
+            url = base + "by-hash/SHA256/" + sha
+        else:
+            url = base + "Packages.xz"
+        data = _fetch(url, what)
+        if _sha256(data) != sha:
+            raise DebError(what, "%s does not match its InRelease" % url)
+        _atomic_write(path, lzma.decompress(data))
 
     def _index(self, arch, what):
         """[(Source, Packages text)] for arch, and the errors of the sources skipped.
@@ -273,11 +284,10 @@ class Archive:
         if not self.sources:
             raise DebError(what, "no deb sources in %s" % " or ".join(SOURCES))
         best = None
-        pat = re.compile(r"^Package: %s\n(?:[^\n]+\n)*?(?=\n|\Z)" % re.escape(name), re.M)
         found, errors = self._index(arch, what)
         for src, text in found:
-            for m in pat.finditer(text + "\n"):
-                f = dict(re.findall(r"^([\w-]+): (.*)$", m.group(), re.M))
+            for stanza in _stanzas(text, name):
+                f = dict(re.findall(r"^([\w-]+): (.*)$", stanza, re.M))
                 if f.get("Architecture") not in (arch, "all"):
                     continue
                 pkg = Package(name, f["Version"], f["Architecture"],
@@ -322,6 +332,17 @@ class Archive:
             unpack(self.fetch(pkg), tmp)
             tmp.replace(dest)
         return dest
+
+
+def _stanzas(text, name):
+    """The paragraphs of a Packages index (text starting with a newline) for name."""
+    key = "\nPackage: %s\n" % name
+    pos = text.find(key)
+    while pos >= 0:
+        end = text.find("\n\n", pos + 1)
+        end = len(text) if end < 0 else end
+        yield text[pos + 1:end]
+        pos = text.find(key, end)
 
 
 def read_member(deb, member):
