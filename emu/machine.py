@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
+from emu import acpi
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
@@ -178,6 +179,8 @@ class Machine:
         self.fw_cfg = FwCfg(self.mem)
         self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
         self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
+        for file, data in acpi.build(memory_mib * MIB).items():
+            self.fw_cfg.add_file(file, data)
         self._build_platform(memory_mib, serial, serial_input, rtc_start)
         self.kernel_info = None
         if kernel is not None:
