@@ -5,8 +5,10 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 (the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
-reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12). Devices get their IRQ as an hw.irq.IrqLine and their time from
+reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
+mouse (IRQ12), the two i8237 DMA controllers with their page registers, and the
+82077AA floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy
+images given (their types go into CMOS). Devices get their IRQ as an hw.irq.IrqLine and their time from
 emu.clock.
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
@@ -40,6 +42,8 @@ from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
 from emu.memory import Memory
 from emu.portbus import PortBus
+from hw.dma import Dma
+from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
 from hw.i8042 import I8042
 from hw.pic import DualPic
 from hw.pit import Pit
@@ -142,7 +146,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None):
+                 rtc_start=None, fda=None, fdb=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -151,7 +155,9 @@ class Machine:
         serial, serial_input: COM1's host ends, a binary stream and an emu.chardev
         source (None: not connected); wakeup: the threading.Event such sources set;
         realtime: guest time is wall-clock time (default: from the instruction count);
-        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock)."""
+        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock);
+        fda, fdb: emu.diskimage.DiskImage of a floppy in drive A:/B: (None: no drive;
+        the drive's type follows the image's size, ImageError for an unknown size)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -166,7 +172,7 @@ class Machine:
         self._reset_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
-        self._build_platform(memory_mib, serial, serial_input, rtc_start)
+        self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb))
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -178,7 +184,7 @@ class Machine:
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
 
-    def _build_platform(self, memory_mib, serial, serial_input, rtc_start):
+    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, floppies):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self.pic = DualPic(cpu.set_intr)
         cpu.intc = self.pic
@@ -190,6 +196,13 @@ class Machine:
                          self._reset_request)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
+        self.dma = Dma(self.mem)
+        self.fdc = Fdc(clock, self.pic.line(FDC_IRQ), self.dma.channel(FDC_DMA))
+        for drive, image in enumerate(floppies):
+            if image is not None:
+                self.fdc.connect(drive, geometry_of(image).drive)
+                self.fdc.insert(drive, image)
+        self.rtc.set_floppy_types(*self.fdc.cmos_types())
         self.serial_out = serial
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
@@ -199,7 +212,7 @@ class Machine:
 
     def _devices(self):
         return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
-                self.kbc)
+                self.kbc, self.dma, self.fdc)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
