@@ -42,7 +42,7 @@ from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
 from emu.memory import Memory
 from emu.portbus import PortBus
-from hw.dma import Dma
+from hw.dma import Dma, SPARE_PAGE_PORTS
 from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
 from hw.i8042 import I8042
 from hw.pic import DualPic
@@ -172,7 +172,10 @@ class Machine:
         self._reset_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
-        self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb))
+        # a POST latch placed at a spare DMA page latch takes that port over
+        post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
+        self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb),
+                             post_in_dma)
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -184,7 +187,8 @@ class Machine:
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
 
-    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, floppies):
+    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, floppies,
+                        post_in_dma):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self.pic = DualPic(cpu.set_intr)
         cpu.intc = self.pic
@@ -196,7 +200,7 @@ class Machine:
                          self._reset_request)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
-        self.dma = Dma(self.mem)
+        self.dma = Dma(self.mem, leave=post_in_dma)
         self.fdc = Fdc(clock, self.pic.line(FDC_IRQ), self.dma.channel(FDC_DMA))
         for drive, image in enumerate(floppies):
             if image is not None:

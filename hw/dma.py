@@ -8,7 +8,8 @@ BIOS unmasks it at POST (cascade mode in 0xD6, then 0 to 0xD4). The page registe
 0x81-0x8F give the address bits above the 8237's sixteen: channel 2 0x81, 3 0x82,
 1 0x83, 0 0x87, 6 0x89, 7 0x8A, 5 0x8B; the others are plain read/write latches.
 Port 0x80 (the page register no channel uses) is left to the POST code latch
-(emu.debugports.PostCodes), which reads back like a page register.
+(emu.debugports.PostCodes), which reads back like a page register; so is any other
+spare latch the POST latch is placed at (Dma(memory, leave=...)).
 
 Registers follow the 8237A data sheet (Intel order no. 231466): current and base
 address and count (written through the byte pointer flip-flop: low byte, then high;
@@ -37,6 +38,8 @@ the hardware would: memory is not written, and the device reads floating-bus 0xF
 CHANNELS = 8
 PAGE_PORTS = (0x81, 0x8F)                  # 0x80 belongs to the POST latch
 PAGE_OF_CHANNEL = {0: 0x87, 1: 0x83, 2: 0x81, 3: 0x82, 5: 0x8B, 6: 0x89, 7: 0x8A}
+SPARE_PAGE_PORTS = frozenset(range(PAGE_PORTS[0], PAGE_PORTS[1] + 1)) - \
+    frozenset(PAGE_OF_CHANNEL.values())
 DMA1_BASE, DMA2_BASE = 0x00, 0xC0
 
 # controller registers, by register number (port offset >> shift)
@@ -221,10 +224,17 @@ class Controller:
 
 
 class Dma:
-    """Both 8237As, the page registers, and the channel objects devices use."""
+    """Both 8237As, the page registers, and the channel objects devices use.
 
-    def __init__(self, memory):
+    leave: spare page-latch ports (SPARE_PAGE_PORTS) another device owns."""
+
+    def __init__(self, memory, leave=()):
+        if not set(leave) <= SPARE_PAGE_PORTS:
+            raise ValueError("DMA page ports %s are not spare latches"
+                             % ", ".join("%#x" % p for p in sorted(set(leave) -
+                                                                  SPARE_PAGE_PORTS)))
         self.memory = memory
+        self.leave = frozenset(leave)
         self.controllers = (Controller(), Controller())
         self.pages = bytearray(0x100)
         self.channels = [Channel(self, n) for n in range(CHANNELS)]
@@ -236,8 +246,15 @@ class Dma:
         bus.claim("DMA1 (8237A)", DMA1_BASE, 16, self._read1, self._write1)
         bus.claim("DMA2 (8237A)", DMA2_BASE, 32, self._read2, self._write2)
         first, last = PAGE_PORTS
-        bus.claim("DMA page registers", first, last - first + 1,
-                  self._read_page, self._write_page)
+        port = first
+        while port <= last:                    # in runs around the ports left out
+            end = port
+            while end <= last and end not in self.leave:
+                end += 1
+            if end > port:
+                bus.claim("DMA page registers", port, end - port,
+                          self._read_page, self._write_page)
+            port = end + 1
 
     def reset(self):
         """The RESET line: both controllers master-cleared, channels idle."""

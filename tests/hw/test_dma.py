@@ -219,3 +219,12 @@ def test_reset_masks_everything(rig):
     program8(io, 2, 0x1000, 9, WRITE)
     dma.reset()
     assert dma.channel(2).masked and dma.channel(5).masked
+
+
+def test_a_spare_page_latch_can_be_left_to_another_device():
+    dma = Dma(Memory(MIB), leave=(0x84,))
+    io = Ports(dma)
+    assert io.bus.owner(0x84) is None
+    assert io.bus.owner(0x83) == io.bus.owner(0x85) == "DMA page registers"
+    with pytest.raises(ValueError, match="0x81 are not spare"):
+        Dma(Memory(MIB), leave=(0x81,))
