@@ -379,6 +379,61 @@ def test_verify(rig):
     assert rig.mem.read(BUF, 4) == b"\0" * 4
 
 
+def test_read_track_reads_in_track_order(rig):
+    rig.recalibrate()
+    rig.seek(1)
+    rig.io.outb(0x3F7, 0)
+    program8(rig.io, 2, BUF, 3 * 512 - 1, DMA_WRITE)
+    # R is ignored (reading starts at the index); a mismatching H is noted as ND
+    assert rig.rw(0x42, 1, 1, 9, 18, head=0) == [0x40, 0x04, 0, 1, 1, 4, 2]
+    assert rig.mem.read(BUF, 3 * 512) == b"".join(sector_bytes(lba(1, 0, s))
+                                                  for s in (1, 2, 3))
+
+
+def test_read_deleted_data_finds_normal_sectors(rig):
+    rig.recalibrate()
+    rig.io.outb(0x3F7, 0)
+    program8(rig.io, 2, BUF, 4 * 512 - 1, DMA_WRITE)
+    # SK=0: the first sector is read, ST2 CM says it had a normal data mark
+    assert rig.rw(0x4C, 0, 0, 5, 18) == [0x00, 0, 0x40, 0, 0, 6, 2]
+    assert rig.mem.read(BUF, 512) == sector_bytes(4)
+    # SK=1: every sector is skipped up to EOT
+    assert rig.rw(0x6C, 0, 0, 16, 18) == [0x40, 0x80, 0, 1, 0, 1, 2]
+
+
+def test_second_drive_and_overlapped_seeks(tmp_path):
+    r = Rig(tmp_path)
+    image_b = make_image(tmp_path / "b.img", 737280)
+    r.fdc.connect(1, F.DRIVE_1440K)
+    r.fdc.insert(1, image_b)
+    assert r.fdc.cmos_types() == (4, 4)
+    r.start(dor=0x3D)                            # drive B: selected, both motors on
+    r.command(F.CMD_SEEK, 0x00, 10)
+    r.command(F.CMD_SEEK, 0x01, 20)
+    assert r.msr() == F.MSR_RQM | 0x03           # both drives busy
+    r.wait()
+    assert r.sense() == [0x20, 10]
+    assert r.sense() == [0x21, 20]
+    assert r.msr() == F.MSR_RQM
+    assert r.io.inb(DIR) == 0                    # B: stepped with its disk in
+    r.io.outb(0x3F7, 2)                          # 720K: 250 kbit/s
+    program8(r.io, 2, BUF, 511, DMA_WRITE)
+    assert r.rw(0x46, 20, 0, 9, 9, drive=1) == [0x01, 0, 0, 21, 0, 1, 2]
+    assert r.mem.read(BUF, 512) == sector_bytes(lba(20, 0, 9, spt=9))
+
+
+def test_reset_line_stops_a_running_command(rig):
+    rig.recalibrate()
+    rig.io.outb(0x3F7, 0)
+    rig.command(0x46, 0, 0, 0, 1, 2, 18, 0x1B, 0xFF)   # DMA channel never programmed
+    rig.wait()
+    assert rig.msr() == F.MSR_CB
+    rig.fdc.reset()
+    assert rig.msr() == 0 and not rig.irq
+    assert rig.io.inb(0x08) & 0x40 == 0          # DREQ dropped
+    rig.start()
+
+
 def test_read_waits_for_dma_unmask(rig):
     rig.recalibrate()
     rig.io.outb(0x3F7, 0)
