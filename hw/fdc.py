@@ -765,7 +765,7 @@ class Fdc:
         return self.clock.now() % rev_ns * spt // rev_ns + 1
 
     def _format(self):
-        _, sel, n, sc, gpl, fill = self.cmd
+        _, sel, n, sc, _gap3, fill = self.cmd
         ds, head = sel & 3, sel >> 2 & 1
         self.last_eot = sc
         yield from self._delay(EXEC_NS)
