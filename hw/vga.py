@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw import vga_render
+from hw.pci import PciDevice
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -73,6 +74,10 @@ VBE_MAX_YRES = 1600
 VBE_MAX_BPP = 32
 VBE_BPPS = (4, 8, 15, 16, 24, 32)
 VBE_BANK_SIZE = 64 * KIB
+
+# the PCI function (QEMU's "std" VGA IDs)
+PCI_VENDOR, PCI_DEVICE, PCI_CLASS, PCI_REVISION = 0x1234, 0x1111, 0x030000, 2
+PCI_SUBSYS = (0x1AF4, 0x1100)
 
 # per-plane byte masks: EXPAND[m] has 0xFF in byte p for each bit p of m
 EXPAND = tuple(sum(0xFF << (8 * p) for p in range(4) if m >> p & 1) for m in range(16))
@@ -739,6 +744,24 @@ class Vga:
                 a = _crtc_addr(g["start"] + r * g["stride"] + col, g["shift"], g["wrap15"])
                 cells.append((vram[a * 4], vram[a * 4 + 1]))
         return cols, rows, cells
+
+
+class VgaPci(PciDevice):
+    """The adapter's PCI function: 1234:1111, class 0x030000 (VGA-compatible display).
+    BAR0 is the linear framebuffer: all of VRAM, prefetchable memory, mapped as the
+    VRAM bytearray itself so guest stores land in it with no device call. The legacy
+    ports and the 0xA0000 window are decoded whatever COMMAND says, as a PC's
+    primary VGA does. set_rom(data) (inherited) adds a VGA BIOS as expansion ROM."""
+
+    def __init__(self, vga):
+        super().__init__("vga", PCI_VENDOR, PCI_DEVICE, PCI_CLASS, revision=PCI_REVISION,
+                         subsys=PCI_SUBSYS)
+        self.vga = vga
+        self.add_mem_bar(0, VRAM_SIZE, buffer=vga.vram, prefetch=True)
+
+    def lfb_address(self):
+        """Where the guest placed the framebuffer (BAR0), 0 before firmware did."""
+        return self.bar_address(0)
 
 
 def _crtc_addr(c, shift, wrap15):

@@ -7,6 +7,7 @@ import pytest
 from emu.screendump import dump_screen, text_lines
 from hw.vga import (FRAME_NS, LINE_NS, VBE_ENABLED, VBE_GETCAPS, VBE_LFB_ENABLED,
                     VBE_NOCLEARMEM, VBE_8BIT_DAC, Vga, ega_palette, load_font)
+from emu.machine import Machine, Stop
 from tests.hw.harness import HandClock, Ports
 
 A0000 = 0xA0000
@@ -588,3 +589,91 @@ def test_dump_text_mode_to_png(rig, tmp_path):
     rw, rh, px = rig.pixels()
     assert (w, h) == (720, 400)
     assert [p for row in rows for p in row] == px
+
+
+# -- in the machine ------------------------------------------------------------------
+def test_guest_code_drives_text_and_vbe_through_the_machine():
+    from tests.emu.roms import rom16
+    from tests.hw.test_machine import exit_with
+    text = """
+mov ax, 0xb800
+mov es, ax
+xor di, di
+mov ax, 0x1f48
+stosw
+mov ax, 0x1f69
+stosw
+mov dx, 0x3d4
+mov ax, 0x020f
+out dx, ax
+"""
+    vbe = """
+mov dx, 0x1ce
+mov ax, 1
+out dx, ax
+inc dx
+mov ax, 320
+out dx, ax
+dec dx
+mov ax, 2
+out dx, ax
+inc dx
+mov ax, 200
+out dx, ax
+dec dx
+mov ax, 3
+out dx, ax
+inc dx
+mov ax, 32
+out dx, ax
+dec dx
+mov ax, 4
+out dx, ax
+inc dx
+mov ax, 1
+out dx, ax
+mov ax, 0xa000
+mov es, ax
+mov di, 4
+mov eax, 0x00123456
+stosd
+"""
+    m = Machine(rom16(text + exit_with(0)))
+    m.vga.set_text_mode_3()
+    assert m.run(max_instructions=10_000).stop is Stop.DEBUG_EXIT
+    cols, rows, cells = m.vga.text_snapshot()
+    assert cells[:3] == [(ord("H"), 0x1F), (ord("i"), 0x1F), (ord(" "), 0x07)]
+    assert m.vga.crtc[0x0F] == 2
+    m.reset()                                   # RESET: registers to 0, VRAM kept
+    assert not any(m.vga.crtc) and not any(m.vga.seq) and m.vga.vram[0] == ord("H")
+    m = Machine(rom16(vbe + exit_with(0)))
+    assert m.run(max_instructions=10_000).stop is Stop.DEBUG_EXIT
+    w, h, buf = m.vga.render()
+    assert (w, h) == (320, 200) and buf[4:8] == b"\x56\x34\x12\x00"
+
+
+def test_pci_function_and_linear_framebuffer_bar():
+    from emu.memory import Memory
+    from hw.pci import CMD_MEMORY, COMMAND, PciBus, ROM_BAR
+    from hw.vga import VgaPci
+    rig = Rig()
+    mem = Memory(16 << 20)
+    pci = PciBus(rig.bus, mem, protected=[(0, 16 << 20)])
+    pci.attach(rig.bus)
+    dev = pci.add(VgaPci(rig.vga), 2)
+    dev.set_rom(b"\x55\xaa\x40" + bytes(100))
+    assert pci.config_read(2, 0, 0, 4) == 0x11111234
+    assert pci.config_read(2, 0, 0x08, 4) >> 8 == 0x030000
+    pci.config_write(2, 0, 0x10, 0xFFFFFFFF, 4)          # sizing: 16 MiB, prefetchable
+    assert pci.config_read(2, 0, 0x10, 4) == 0xFF000008
+    pci.config_write(2, 0, 0x10, 0xE0000000, 4)
+    pci.config_write(2, 0, ROM_BAR, 0xE1000001, 4)
+    pci.config_write(2, 0, COMMAND, CMD_MEMORY, 2)
+    assert dev.lfb_address() == 0xE0000000
+    assert mem.read(0xE1000000, 3) == b"\x55\xaa\x40"
+    vbe_mode(rig, 640, 480, 32)
+    mem.write(0xE0000000 + (479 * 640 + 639) * 4, b"\x11\x22\x33\x00")
+    assert rig.vga.vram[(479 * 640 + 639) * 4] == 0x11
+    assert rig.pixels()[2][-1] == 0x332211
+    pci.config_write(2, 0, COMMAND, 0, 2)                # memory decoding off
+    assert mem.read(0xE0000000, 1) == b"\xff"
