@@ -677,3 +677,59 @@ def test_pci_function_and_linear_framebuffer_bar():
     assert rig.pixels()[2][-1] == 0x332211
     pci.config_write(2, 0, COMMAND, 0, 2)                # memory decoding off
     assert mem.read(0xE0000000, 1) == b"\xff"
+
+
+def test_cga_mode_4_interleaved_banks_and_2bpp_pixels(rig):
+    rig.vga.set_mode(0x04)
+    rig.vga.load_dac(0, ega_palette())
+    assert (rig.vga.mode_info().width, rig.vga.mode_info().height,
+            rig.vga.mode_info().bpp) == (320, 200, 2)
+    rig.wb(B8000 + 0, 0xE4)                 # line 0, pixels 0-3: colours 3, 2, 1, 0
+    rig.wb(B8000 + 1, 0x40)                 # line 0, pixel 4: colour 1 (odd byte)
+    rig.wb(B8000 + 0x2000 + 80, 0xC0)       # line 3 (odd bank, second row), pixel 0
+    assert rig.rb(B8000 + 1) == 0x40
+    w, h, px = rig.pixels()
+    c = [ega(a) for a in (0x00, 0x13, 0x15, 0x17)]
+    assert px[:6] == [c[3], c[2], c[1], c[0], c[1], c[0]]
+    assert px[3 * 320] == c[3] and px[320] == c[0] and px[2 * 320] == c[0]
+
+
+def test_line_compare_splits_the_screen(rig):
+    rig.vga.set_mode(0x12)
+    rig.vga.load_dac(0, ega_palette())
+    rig.outb(0x3D4, 0x0C)
+    rig.outb(0x3D5, 0x10)                   # start address 0x1000 (line 51.2)
+    rig.outb(0x3D4, 0x18)
+    rig.outb(0x3D5, 99)                     # line compare 99 (bits 8/9 cleared)
+    rig.outb(0x3D4, 0x07)
+    rig.outb(0x3D5, 0x3E & ~0x10)
+    rig.outb(0x3D4, 0x09)
+    rig.outb(0x3D5, 0x00)
+    rig.vga.vram[0x1000 * 4:0x1000 * 4 + 4] = b"\x80\x00\x00\x00"   # top: colour 1
+    rig.vga.vram[0:4] = b"\x80\x80\x00\x00"                         # split: colour 3
+    w, h, px = rig.pixels()
+    assert px[0] == ega(0x01) and px[99 * 640] == 0
+    assert px[100 * 640] == ega(0x03)
+
+
+def test_40_column_text_doubles_dots(rig):
+    rig.vga.set_text_mode_3()
+    rig.seq(1, 0x08)                        # dot clock / 2, 9-dot cells
+    rig.outb(0x3D4, 0x11)
+    rig.outb(0x3D5, 0x0E)                   # unprotect CRTC 0-7
+    rig.outb(0x3D4, 0x01)
+    rig.outb(0x3D5, 39)                     # 40 characters
+    rig.outb(0x3D4, 0x13)
+    rig.outb(0x3D5, 20)
+    info = rig.vga.mode_info()
+    assert (info.cols, info.rows, info.width, info.height) == (40, 25, 720, 400)
+    rig.wb(B8000 + 80 + 2, 0xDB)            # full block at cell (1, 1): byte 82
+    rig.wb(B8000 + 80 + 3, 0x0F)
+    rig.wb(B8000 + 80 + 4, ord("|"))        # cell (2, 1): column 4 of "|" is set
+    rig.wb(B8000 + 80 + 5, 0x0F)
+    w, h, px = rig.pixels()
+    line = px[20 * 720:21 * 720]
+    assert line[18:36] == [ega(0x3F)] * 18  # 9th column extends 0xDB, all doubled
+    bits = load_font()[ord("|") * 16 + 4]
+    assert line[36:54] == [ega(0x3F) if bits >> (7 - x // 2) & 1 else ega(0)
+                           for x in range(16)] + [ega(0)] * 2
