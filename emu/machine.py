@@ -6,7 +6,7 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12), and the VGA with Bochs VBE (ports 0x3B0-0x3DF and 0x1CE/0x1CF, the
+mouse (IRQ12), and the VGA with Bochs VBE (ports 0x3B4-0x3DA and 0x1CE/0x1CF, the
 legacy window 0xA0000-0xBFFFF). Devices get their IRQ as an hw.irq.IrqLine and their
 time from emu.clock.
 

@@ -157,7 +157,9 @@ class Vga:
 
     # -- wiring ------------------------------------------------------------------------
     def attach(self, bus):
-        bus.claim("vga", 0x3B0, 0x30, self.port_read, self.port_write)
+        # only the ports the VGA decodes: 0x3BC-0x3BE stay free for a parallel port
+        for first, count in ((0x3B4, 2), (0x3BA, 1), (0x3C0, 16), (0x3D4, 2), (0x3DA, 1)):
+            bus.claim("vga", first, count, self.port_read, self.port_write)
         bus.claim("vbe", VBE_PORT, 2, self.vbe_read, self.vbe_write, widths=(2,))
 
     def map(self, mem):

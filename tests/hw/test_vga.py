@@ -733,3 +733,18 @@ def test_40_column_text_doubles_dots(rig):
     bits = load_font()[ord("|") * 16 + 4]
     assert line[36:54] == [ega(0x3F) if bits >> (7 - x // 2) & 1 else ega(0)
                            for x in range(16)] + [ega(0)] * 2
+
+
+def test_vbe_4bpp_is_planar(rig):
+    vbe_mode(rig, 640, 480, 4)
+    rig.inb(0x3DA)
+    for i in range(16):
+        rig.outb(0x3C0, i, i)               # identity attribute palette
+    rig.outb(0x3C0, 0x20)
+    rig.vga.load_dac(5, bytes([10, 20, 30]))
+    assert rig.vbe(6) == 640
+    rig.vga.vram[(80 * 2 + 1) * 4 + 0] = 0x80
+    rig.vga.vram[(80 * 2 + 1) * 4 + 2] = 0x80   # pixel (8, 2): planes 0 and 2
+    w, h, px = rig.pixels()
+    assert (w, h) == (640, 480) and px[2 * 640 + 8] == rgb6(10, 20, 30)
+    assert px[2 * 640 + 9] == 0
