@@ -12,6 +12,7 @@ from tests.hw.harness import HandClock, Ports
 
 A0000 = 0xA0000
 B8000 = 0xB8000
+PLANES = 0x40000
 
 
 class Rig(Ports):
@@ -748,3 +749,33 @@ def test_vbe_4bpp_is_planar(rig):
     w, h, px = rig.pixels()
     assert (w, h) == (640, 480) and px[2 * 640 + 8] == rgb6(10, 20, 30)
     assert px[2 * 640 + 9] == 0
+
+
+def test_update_token_tracks_writes_and_stays_when_idle(rig):
+    rig.vga.set_mode(0x13)
+    token = rig.vga.update_token()
+    rig.clock.advance(FRAME_NS * 40)
+    assert rig.vga.update_token() == token  # graphics: nothing moves by itself
+    rig.wb(A0000 + 9, 1)
+    assert rig.vga.update_token() != token
+    token = rig.vga.update_token()
+    rig.outb(0x3C8, 1)
+    rig.outb(0x3C9, 5)
+    assert rig.vga.update_token() != token
+
+
+def test_any_register_values_render_without_fault(rig):
+    import random
+    rnd = random.Random(1234)
+    vga = rig.vga
+    vga.vram[:PLANES] = rnd.randbytes(PLANES)
+    for _ in range(300):
+        vga.program(rnd.randrange(256), rnd.randbytes(5), rnd.randbytes(25),
+                    rnd.randbytes(9), rnd.randbytes(21))
+        vga.seq[1] &= ~0x20
+        info = vga.mode_info()
+        w, h, buf = vga.render()
+        assert (w, h) == (info.width, info.height) and len(buf) == w * h * 4
+        if info.kind == "text":
+            cols, rows, cells = vga.text_snapshot()
+            assert len(cells) == cols * rows
