@@ -553,7 +553,7 @@ class Vga:
         self.attr_index = ATTR_PAS
         self.attr_flip = False
         self.pel_mask = 0xFF
-        self.vbe_enable = 0
+        self._vbe_set_enable(0)
         self._recompute()
         self.generation += 1
 

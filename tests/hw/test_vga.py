@@ -779,3 +779,11 @@ def test_any_register_values_render_without_fault(rig):
         if info.kind == "text":
             cols, rows, cells = vga.text_snapshot()
             assert len(cells) == cols * rows
+
+
+def test_vga_mode_set_turns_vbe_and_its_8_bit_dac_off(rig):
+    vbe_mode(rig, 640, 480, 8, flags=VBE_8BIT_DAC)
+    rig.vga.load_dac(1, bytes([0xFC, 0x80, 0x04]))
+    rig.vga.set_mode(0x13)
+    assert not rig.vga.vbe_active and rig.vbe(4) == 0
+    assert bytes(rig.vga.dac[3:6]) == bytes([0x3F, 0x20, 0x01])
