@@ -6,10 +6,11 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12), the two i8237 DMA controllers with their page registers, and the
-82077AA floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy
-images given (their types go into CMOS). Devices get their IRQ as an hw.irq.IrqLine and their time from
-emu.clock.
+mouse (IRQ12), the two i8237 DMA controllers with their page registers, the 82077AA
+floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy images given
+(their types go into CMOS), and the VGA with Bochs VBE (ports 0x3B4-0x3DA and
+0x1CE/0x1CF, the legacy window 0xA0000-0xBFFFF). Devices get their IRQ as an
+hw.irq.IrqLine and their time from emu.clock.
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
 the CPU's A20 is enabled while either asks for it (A20Gate). After RESET port 0x92's
@@ -17,7 +18,8 @@ bit is 0 and the i8042's line is high, so A20 starts enabled (as in QEMU and Boc
 and turning it off takes both.
 
 Physical memory map:
-    0 .. RAM size        guest RAM (--memory), except the ISA BIOS window below
+    0 .. RAM size        guest RAM (--memory), except the windows below
+    0xA0000 .. 0xBFFFF   the VGA's legacy video memory window (hw.vga)
     0xE0000 .. 0xFFFFF   the last 128 KiB of the ROM (all of a smaller ROM, ending at
                          0xFFFFF), read-only: where real-mode code runs after reset
     4 GiB - ROM size     the whole ROM, read-only, so the reset vector 0xFFFFFFF0 is
@@ -56,6 +58,7 @@ from hw.pit import Pit
 from hw.rtc import Rtc
 from hw.sysctrl import PortA, PortB
 from hw.uart import COM1, COM2, Uart
+from hw.vga import Vga
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -230,12 +233,14 @@ class Machine:
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
                       Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
+        self.vga = Vga(clock)
+        self.vga.map(self.mem)
         for dev in self._devices():
             dev.attach(bus)
 
     def _devices(self):
         return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
-                *self.uarts, self.kbc, self.dma, self.fdc)
+                *self.uarts, self.kbc, self.dma, self.fdc, self.vga)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
