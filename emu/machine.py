@@ -6,8 +6,10 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12). Devices get their IRQ as an hw.irq.IrqLine and their time from
-emu.clock.
+mouse (IRQ12), and the PCI bus (0xCF8/0xCFC) with the PIIX3 IDE function at 00:01.1:
+two channels at the legacy ports (IRQ14, IRQ15) holding ATA disks and ATAPI CD-ROMs
+(see DRIVE_POSITIONS), bus master DMA behind its BAR4. Devices get their IRQ as an
+hw.irq.IrqLine and their time from emu.clock.
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
 the CPU's A20 is enabled while either asks for it (A20Gate). After RESET port 0x92's
@@ -40,7 +42,11 @@ from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
 from emu.memory import Memory
 from emu.portbus import PortBus
+from hw.ata import AtaDisk
+from hw.atapi import CD_SECTOR, AtapiCdrom
 from hw.i8042 import I8042
+from hw.ide import PiixIde
+from hw.pci import PciBus
 from hw.pic import DualPic
 from hw.pit import Pit
 from hw.rtc import Rtc
@@ -59,6 +65,11 @@ SLICE = 1_000_000                      # most instructions per cpu.run(): Ctrl+C
                                        # flush and host input latency vs. overhead
 INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input blocks at
                                        # a time (then looks at the machine again)
+
+# IDE positions: (channel, unit) of hda..hdd; "cdrom" is an ATAPI drive at hdc
+DRIVE_POSITIONS = {"hda": (0, 0), "hdb": (0, 1), "hdc": (1, 0), "hdd": (1, 1)}
+CDROM_POSITION = "hdc"
+IDE_SLOT, IDE_FUNC = 1, 1
 
 _STOP_CODES = {name: code for code, name in STOP_NAMES.items()}
 STOP_SLICE = _STOP_CODES["slice"]
@@ -142,7 +153,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None):
+                 rtc_start=None, drives=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -151,12 +162,17 @@ class Machine:
         serial, serial_input: COM1's host ends, a binary stream and an emu.chardev
         source (None: not connected); wakeup: the threading.Event such sources set;
         realtime: guest time is wall-clock time (default: from the instruction count);
-        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock)."""
+        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock);
+        drives: {"hda".."hdd": emu.diskimage.DiskImage, "cdrom": DiskImage or None}:
+        an image of 512-byte sectors is an ATA disk, one of 2048-byte sectors a
+        CD-ROM drive holding it; "cdrom" is a CD-ROM drive at hdc (None: no disc).
+        The drives, by position, are in self.drives (reads/writes count sectors)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
         self.mem = Memory(memory_mib * MIB)
         map_firmware(self.mem, rom)
+        self.rom_size = len(rom)
         self.bus = PortBus()
         self.cpu = cpu = CPU(self.mem, io=self.bus)
         self.reboot = reboot
@@ -167,6 +183,7 @@ class Machine:
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
         self._build_platform(memory_mib, serial, serial_input, rtc_start)
+        self._build_storage(drives or {})
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -194,12 +211,45 @@ class Machine:
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
                       Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
+        self.pci = PciBus(bus, self.mem, protected=[(0, memory_mib * MIB),
+                                                    ((1 << 32) - self.rom_size, 1 << 32)],
+                          log=self.log)
         for dev in self._devices():
             dev.attach(bus)
 
+    def _build_storage(self, drives):
+        """The PIIX3 IDE function with the drives, and their CMOS fields."""
+        wanted = {}                               # position -> (is a CD-ROM, image)
+        for name, image in drives.items():
+            if name == "cdrom":
+                position, cdrom = CDROM_POSITION, True
+            elif name in DRIVE_POSITIONS:
+                position, cdrom = name, image.sector_size == CD_SECTOR
+            else:
+                raise ValueError("unknown drive position %r (use hda..hdd or cdrom)" % name)
+            if position in wanted:
+                raise ValueError("two drives at IDE position %s" % position)
+            wanted[position] = (cdrom, image)
+        self.ide = PiixIde(self.mem, self.clock, self.pic.line(14), self.pic.line(15))
+        self.pci.add(self.ide, IDE_SLOT, IDE_FUNC)
+        self.ide.attach(self.bus)
+        self.drives = {}
+        geometries = []
+        for name, (channel, unit) in DRIVE_POSITIONS.items():
+            geometry = None
+            if name in wanted:
+                cdrom, image = wanted[name]
+                serial = "PYX86-%s" % name.upper()
+                device = AtapiCdrom(image, serial) if cdrom else AtaDisk(image, serial)
+                self.ide.connect(channel, unit, device)
+                self.drives[name] = device
+                geometry = None if cdrom else device.default_geometry
+            geometries.append(geometry)
+        self.rtc.fill_disks(geometries)
+
     def _devices(self):
         return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
-                self.kbc)
+                self.kbc, self.pci)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):

@@ -300,8 +300,12 @@ class AtaDisk(Device):
                                     MAX_CYLINDERS))
         super().__init__()
 
+    @property
+    def default_geometry(self):
+        return self.cylinders, DEFAULT_HEADS, DEFAULT_SPT
+
     def power_on(self):
-        self.geometry = (self.cylinders, DEFAULT_HEADS, DEFAULT_SPT)   # CHS translation
+        self.geometry = self.default_geometry                         # CHS translation
         self.multiple = 0                                             # disabled
         self.write_cache = True
         self.mode_mwdma = 2                                           # selected modes
@@ -508,7 +512,7 @@ class AtaDisk(Device):
     def identify_words(self):
         """The 256-word IDENTIFY DEVICE page (ATA-6 8.15, table 29)."""
         w = [0] * 256
-        cyls, heads, spt = self.cylinders, DEFAULT_HEADS, DEFAULT_SPT
+        cyls, heads, spt = self.default_geometry
         w[0] = 0x0040                              # fixed device
         w[1], w[3], w[6] = cyls, heads, spt        # default CHS geometry
         w[10:20] = ata_string(self.serial, 20)
