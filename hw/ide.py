@@ -8,8 +8,10 @@ capable). The channels always sit at the legacy addresses (primary 1F0h-1F7h, 3F
 IRQ14; secondary 170h-177h, 376h, IRQ15). The IDE timing registers IDETIM (40h-41h
 primary, 42h-43h secondary) and SIDETIM (44h) read back what firmware writes, but
 their IDE decode enable bit (15) does not gate the ports here: the channels decode
-from power-on, as QEMU's PIIX does, so a BIOS that never programs IDETIM still finds
-its disks and one that clears the bit to hide a channel does not get that. The
+from power-on whatever IDETIM holds, so a BIOS that never programs IDETIM still
+finds its disks. To say so, IDETIM comes out of reset with bit 15 set (the data
+sheet's default is 0000h); Linux's ata_piix reads that bit to decide whether a
+channel is enabled. Clearing it hides nothing from a driver that ignores it. The
 function has no INTx pin: the channels interrupt on the ISA IRQs.
 
 BAR4 holds the 16 bus master registers, 8 per channel (primary at +0, secondary at
@@ -182,6 +184,8 @@ class PiixIde(PciDevice):
         self.set_writable(IDETIM, 0xF3FF, 2)
         self.set_writable(IDETIM + 2, 0xF3FF, 2)
         self.set_writable(SIDETIM, 0xFF, 1)
+        self._put(IDETIM, IDETIM_DECODE, 2)
+        self._put(IDETIM + 2, IDETIM_DECODE, 2)
         self.add_io_bar(BM_BAR, BM_SIZE, self._bm_read, self._bm_write, widths=(1, 2, 4))
         self.set_power_on()
         self.channels = []

@@ -39,6 +39,7 @@ def test_pci_function_identity_and_registers(rig):
     rig.pci.config_write(1, 1, 0x20, 0xFFFFFFFF, 4)
     assert cfg(0x20) == 0xFFFFFFF1
     rig.pci.config_write(1, 1, 0x20, 0xC001, 4)
+    assert cfg(0x40) == 0x80008000             # both channels decoded from reset
     rig.pci.config_write(1, 1, 0x40, 0xFFFFFFFF, 4)
     assert cfg(0x40) == 0xF3FFF3FF
     rig.pci.config_write(1, 1, 0x40, 0, 4)     # decode "disabled": ports still answer
