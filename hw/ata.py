@@ -40,7 +40,7 @@ from emu.diskimage import SECTOR
 ST_ERR, ST_DRQ, ST_DSC, ST_DF, ST_DRDY, ST_BSY = 0x01, 0x08, 0x10, 0x20, 0x40, 0x80
 ST_READY = ST_DRDY | ST_DSC
 # error register
-ER_AMNF, ER_ABRT, ER_IDNF, ER_UNC, ER_WP = 0x01, 0x04, 0x10, 0x40, 0x40
+ER_ABRT, ER_IDNF, ER_WP = 0x04, 0x10, 0x40      # WP: write protected (ATA-6 8.62)
 DIAG_PASSED = 0x01
 # device control register
 CTL_NIEN, CTL_SRST, CTL_HOB = 0x02, 0x04, 0x80
@@ -454,7 +454,8 @@ class AtaDisk(Device):
             self.complete()
 
     def cmd_seek(self, cmd):
-        if self._address28() is None or self._address28() >= self.sectors:
+        lba = self._address28()
+        if lba is None or lba >= self.sectors:
             return self.abort(ER_IDNF)
         self.complete()
 

@@ -27,9 +27,8 @@ REMOVAL locked it.
 """
 import struct
 
-from hw.ata import (Device, DmaRequest, ER_ABRT, REG_DEVICE, REG_LBAH, REG_LBAM,
-                    REG_NSECT, ST_DRDY, ST_DRQ, ST_ERR, Source, ata_string,
-                    identify_checksum, page_bytes)
+from hw.ata import (Device, DmaRequest, ER_ABRT, REG_LBAH, REG_LBAM, REG_NSECT, ST_DRDY,
+                    ST_DRQ, Source, ata_string, identify_checksum, page_bytes)
 
 CD_SECTOR = 2048
 IR_COD, IR_IO = 0x01, 0x02               # interrupt reason (sector count register)

@@ -1,7 +1,5 @@
 """The PIIX3 IDE function and ATA disks, driven through the ports the way BIOS and
 Linux drivers drive them (ATA/ATAPI-6, PIIX bus master IDE)."""
-import os
-
 import pytest
 
 from emu.diskimage import DiskImage
@@ -448,3 +446,25 @@ def test_reset_line_restores_power_on_state(rig):
     assert status(rig) == 0x50
     _, w = identify(rig)
     assert w[59] == 0x0100
+
+
+def test_dma_regions_not_sector_aligned(rig):
+    rig.prd_table(0x8000, [(0x10000, 1000, False), (0x12000, 24, True)])
+    rig.bm_setup(0x8000, to_memory=True)
+    rig.lba28(P, 50, 2)
+    rig.outb(P + 7, 0xC8)
+    rig.bm_start(to_memory=True)
+    rig.settle()
+    both = pattern(50) + pattern(51)
+    assert rig.mem.read(0x10000, 1000) == both[:1000]
+    assert rig.mem.read(0x12000, 24) == both[1000:]
+    rig.mem.write(0x20000, bytes(range(256)) * 2)
+    rig.mem.write(0x30000, b"\x77" * 514)
+    rig.prd_table(0x8000, [(0x20000, 510, False), (0x30000, 514, True)])
+    rig.bm_setup(0x8000, to_memory=False)
+    rig.lba28(P, 60, 2)
+    rig.outb(P + 7, 0xCA)
+    rig.bm_start(to_memory=False)
+    rig.settle()
+    assert rig.irq() and status(rig) == 0x50
+    assert rig.disk.image.read(60, 2) == (bytes(range(256)) * 2)[:510] + b"\x77" * 514
