@@ -43,6 +43,7 @@ CHECKSUM = 0x2E                      # sum of 0x10-0x2D, big-endian word
 EXT_MEMORY_COPY = 0x30               # the same as 0x17 (word)
 CENTURY = 0x32
 HIGH_MEMORY = 0x34                   # 64 KiB units above 16 MiB, at most 0xFFFF (word)
+ABOVE_4G = 0x5B                      # 64 KiB units above 4 GiB (3 bytes, QEMU's layout)
 
 A_UIP = 0x80
 A_DV = 0x70
@@ -117,6 +118,8 @@ class Rtc:
         self._word(EXT_MEMORY, ext)
         self._word(EXT_MEMORY_COPY, ext)
         self._word(HIGH_MEMORY, min(max(memory_bytes - (16 << 20), 0) >> 16, 0xFFFF))
+        above = max(memory_bytes - (1 << 32), 0) >> 16
+        c[ABOVE_4G:ABOVE_4G + 3] = above.to_bytes(3, "little")
         self.update_checksum()
 
     def _word(self, reg, value):
