@@ -42,14 +42,20 @@ that could raise it -- ends the run.
 import enum
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
+from emu import acpi
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
+from bios.optionrom import kernelboot_rom
+from emu.linuxboot import load_kernel
 from emu.memory import Memory
 from emu.portbus import PortBus
+from hw import fw_cfg
+from hw.fw_cfg import FwCfg
 from hw.i440fx import I440fx
 from hw.i8042 import I8042
 from hw.irq import SharedIrqs
@@ -65,6 +71,7 @@ KIB = 1 << 10
 MIB = 1 << 20
 ROM_GRANULE = 4 * KIB                  # ROM images are whole pages
 ROM_MAX = 16 * MIB                     # the top-of-4-GiB flash window of P6 chipsets
+KERNEL_ROM_ADDR = 0xC8000              # the --kernel option ROM, in the ISA ROM space
 MEMORY_MIB_MIN = 1
 MEMORY_MIB_MAX = 3072                  # leaves the top GiB for ROM and (later) MMIO
 SLICE = 1_000_000                      # most instructions per cpu.run(): Ctrl+C, console
@@ -119,6 +126,7 @@ class Stop(enum.Enum):
     TRIPLE_FAULT = "triple fault"      # with reboot disabled
     REBOOT = "reboot"                  # the guest reset the machine, reboot disabled
     LIMIT = "instruction limit"
+    TIMEOUT = "timeout"                # --timeout: wall-clock seconds ran out
 
 
 @dataclass
@@ -152,7 +160,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None):
+                 rtc_start=None, kernel=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -161,7 +169,9 @@ class Machine:
         serial, serial_input: COM1's host ends, a binary stream and an emu.chardev
         source (None: not connected); wakeup: the threading.Event such sources set;
         realtime: guest time is wall-clock time (default: from the instruction count);
-        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock)."""
+        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock);
+        kernel: (KERNEL, INITRD or None, CMDLINE) to boot through the kernel-boot
+        option ROM (emu.linuxboot); raises linuxboot.KernelError when it can't."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -176,7 +186,19 @@ class Machine:
         self._reset_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
+        self.fw_cfg = FwCfg(self.mem)
+        self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
+        self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
+        for file, data in acpi.build(memory_mib * MIB).items():
+            self.fw_cfg.add_file(file, data)
         self._build_platform(rom, memory_mib, serial, serial_input, rtc_start)
+        self.kernel_info = None
+        if kernel is not None:
+            self.kernel_info = load_kernel(self.fw_cfg, *kernel, memory_mib * MIB)
+            # an ISA option ROM: on the PCI side of the shadow area, as the PIIX
+            # forwards it to ISA
+            self.host_bridge.add_isa_rom(
+                KERNEL_ROM_ADDR, kernelboot_rom().ljust(ROM_GRANULE, b"\xff"))
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -216,15 +238,15 @@ class Machine:
         self.host_bridge = self.pci.add(I440fx(self.mem, rom), 0)
         self.isa_bridge = self.pci.add(Piix3Isa(self.irqs), 1)
         self.pci.pirq_router = self.isa_bridge.pirq
-        self.acpi = self.pci.add(Piix4Pm(self.clock, self.irqs.line(SCI_IRQ),
-                                         self.irqs.line(SCI_IRQ), self._acpi_power_off,
-                                         log=self.log), 1, 3)
-        self.apm = ApmPorts(self.acpi.smi_command)
+        self.acpi_pm = self.pci.add(Piix4Pm(self.clock, self.irqs.line(SCI_IRQ),
+                                            self.irqs.line(SCI_IRQ),
+                                            self._acpi_power_off, log=self.log), 1, 3)
+        self.apm = ApmPorts(self.acpi_pm.smi_command)
         self.reset_control = ResetControl(self._reset_request)
 
     def _devices(self):
-        return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
-                self.kbc, self.pci, self.apm, self.reset_control)
+        return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
+                *self.uarts, self.kbc, self.pci, self.apm, self.reset_control)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -261,16 +283,21 @@ class Machine:
         if self.serial_out is not None:
             self.serial_out.flush()
 
-    def run(self, max_instructions=None):
+    def run(self, max_instructions=None, timeout=None):
         """Run until the guest or a limit ends the run; returns the Outcome.
 
-        max_instructions counts from power-on, across reboots. KeyboardInterrupt and
-        device errors propagate to the caller with the machine state intact."""
+        max_instructions counts from power-on, across reboots; timeout is in wall-clock
+        seconds from now. KeyboardInterrupt and device errors propagate to the caller
+        with the machine state intact."""
         cpu, clock = self.cpu, self.clock
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
                 if self._outcome is not None:
                     return self._outcome
+                if deadline is not None and time.monotonic() >= deadline:
+                    return Outcome(Stop.TIMEOUT, "timeout: %g s of wall-clock time"
+                                   % timeout)
                 if self._reset_requested:
                     self._reset_requested = False
                     if not self.reboot:         # as QEMU's -no-reboot: exit instead

@@ -16,7 +16,9 @@ needs it:
               1 1   DRAM
   "PCI" below 1 MiB is what the PIIX decodes there: the BIOS flash, whose last
   128 KiB (all of a smaller image) show at 0xE0000-0xFFFFF, ending at 1 MiB, as in
-  QEMU's pc machine; nothing else (reads float high, writes are dropped). The
+  QEMU's pc machine, and ISA option ROMs placed with add_isa_rom (read-only);
+  nothing else (reads float high, writes are dropped). A BIOS finds an ISA ROM only
+  while its granule still reads PCI, or after shadowing it (WE copy, then RE). The
   top-of-4-GiB flash window never changes: firmware copies itself from there into
   shadow RAM (SeaBIOS sets PAM to 0x30/0x33, copies from 0xFFFE0000 up, then
   write-protects with 0x10/0x11).
@@ -69,19 +71,22 @@ GRANULES = _granules()
 
 class _ShadowWrite:
     """MMIO behind granules in "write DRAM, read PCI" mode: reads see the PCI side
-    (the flash window or nothing), writes land in guest RAM."""
+    (the ROMs there or nothing), writes land in guest RAM."""
 
-    def __init__(self, ram, bios_base, bios):
+    def __init__(self, ram, roms):
         self.ram = ram
-        self.bios_base = bios_base
-        self.bios = bios
+        self.roms = roms                 # [(address, bytearray)] on the PCI side
+
+    def _byte(self, addr):
+        for base, data in self.roms:
+            if base <= addr < base + len(data):
+                return data[addr - base]
+        return 0xFF
 
     def mmio_read(self, addr, size):
         value = 0
         for k in range(size):
-            off = addr + k - self.bios_base
-            byte = self.bios[off] if 0 <= off < len(self.bios) else 0xFF
-            value |= byte << (8 * k)
+            value |= self._byte(addr + k) << (8 * k)
         return value
 
     def mmio_write(self, addr, value, size):
@@ -97,9 +102,8 @@ class I440fx(PciDevice):
                          CLASS_HOST_BRIDGE, revision=REVISION)
         self.mem = mem
         low = min(len(rom), ISA_BIOS_MAX)
-        self.bios_base = ISA_BIOS_TOP - low
-        self.bios = bytearray(rom[len(rom) - low:])
-        self._shadow_write = _ShadowWrite(mem.ram_view(), self.bios_base, self.bios)
+        self.pci_roms = [(ISA_BIOS_TOP - low, bytearray(rom[len(rom) - low:]))]
+        self._shadow_write = _ShadowWrite(memoryview(mem.ram_view()), self.pci_roms)
         self.set_writable(0x40, (1 << (8 * 0xC0)) - 1, 0xC0)
         self.set_writable(PAM0, 0x70, 1)             # PAM0 low nibble is reserved
         for reg in range(PAM0 + 1, PAM0 + NPAM):
@@ -135,6 +139,21 @@ class I440fx(PciDevice):
         super().reset()
         self._apply_pam()
 
+    def add_isa_rom(self, addr, data):
+        """An ISA-bus ROM (whole pages at a page address in 0xC0000-0xDFFFF) on the
+        PCI side of the shadow area."""
+        end = addr + len(data)
+        if addr & (PAGE - 1) or len(data) & (PAGE - 1) or not data:
+            raise ValueError("ISA ROM at %#x: not whole pages" % addr)
+        if addr < SHADOW_BASE or end > self.pci_roms[0][0] or end > 0xE0000:
+            raise ValueError("ISA ROM at %#x+%#x: outside 0xC0000-0xDFFFF or over "
+                             "the BIOS" % (addr, len(data)))
+        if any(addr < b + len(d) and b < end for b, d in self.pci_roms):
+            raise ValueError("ISA ROM at %#x overlaps another ROM" % addr)
+        self.pci_roms.append((addr, bytearray(data)))
+        self._modes = [None] * len(GRANULES)       # remap with the new PCI side
+        self._apply_pam()
+
     # -- the shadow map ------------------------------------------------------------------
     def pam_mode(self, addr):
         """RE|WE bits of the granule holding addr (0xC0000-0xFFFFF)."""
@@ -162,11 +181,12 @@ class I440fx(PciDevice):
             self._map_pci_side(base, size)
 
     def _map_pci_side(self, base, size):
-        """The flash where its low window covers the granule, nothing elsewhere."""
-        end = base + size
-        split = min(max(self.bios_base, base), end)
-        if split > base:
-            self.mem.unmap(base, split - base)
-        if end > split:
-            self.mem.map_buffer(split, self.bios, offset=split - self.bios_base,
-                                size=end - split, readonly=True)
+        """The ROM pages the PCI side has in the granule, nothing elsewhere."""
+        for page in range(base, base + size, PAGE):
+            for rom_base, data in self.pci_roms:
+                if rom_base <= page < rom_base + len(data):
+                    self.mem.map_buffer(page, data, offset=page - rom_base, size=PAGE,
+                                        readonly=True)
+                    break
+            else:
+                self.mem.unmap(page, PAGE)

@@ -28,7 +28,7 @@ present it: a PIIX3 ISA bridge with a PIIX4-compatible ACPI power management fun
     PMBA (config 0x40, bits 15:6) places a 64-byte I/O block, decoded while
     PMREGMISC (config 0x80) bit 0 is set. In it:
       +0x00 PM1_STS  (W1C) TMR_STS bit 0, GBL_STS bit 5, PWRBTN_STS bit 8
-      +0x02 PM1_EN   TMR_EN, GBL_EN, PWRBTN_EN at the same bits
+      +0x02 PM1_EN   TMR_EN, GBL_EN, PWRBTN_EN, RTC_EN (bit 10) at the same bits
       +0x04 PM1_CNT  SCI_EN bit 0, SLP_TYP bits 12:10, SLP_EN bit 13 (write-only)
       +0x08 PM_TMR   24-bit count at 3.579545 MHz of guest time (read-only)
       +0x0C GPE0_STS (W1C) and +0x0E GPE0_EN: nothing sets a GPE status bit yet
@@ -99,8 +99,8 @@ PM_IO_SIZE = 64
 SMB_IO_SIZE = 16
 SMB_INT_IRQ9 = 0x4 << 1
 
-PM_BASE_DEFAULT = 0x600              # where our BIOS (like SeaBIOS) puts the PM block
-SMB_BASE_DEFAULT = 0x700
+PM_BASE_DEFAULT = 0xB000             # where our BIOS (like SeaBIOS) puts the PM block:
+SMB_BASE_DEFAULT = 0xB100            # the FADT (emu/acpi.py) names this address
 SCI_IRQ = 9
 SMI_CMD_PORT = APMC_PORT
 ACPI_ENABLE, ACPI_DISABLE = 0xF1, 0xF0

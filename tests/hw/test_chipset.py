@@ -510,3 +510,29 @@ def test_rom_enumerates_the_bus_and_powers_off_through_acpi():
     assert found[1, 3] == 0x71138086
     assert (1, 2) not in found
     assert all(dev <= 1 for dev, func in found)             # nothing else on the board
+
+
+def test_isa_option_rom_on_the_pci_side_can_be_shadowed():
+    m = Machine(rom_of(64 * KIB), memory_mib=4)
+    mem, host = m.mem, m.host_bridge
+    option = b"\x55\xaa\x08" + bytes(range(1, 200))
+    host.add_isa_rom(0xC8000, option.ljust(0x1000, b"\xff"))
+    assert mem.read(0xC8000, len(option)) == option           # PAM 0: the ISA ROM
+    host.config_write(PAM0 + 2, 0x02, 1)                      # WE: copy it onto itself
+    mem.write(0xC8000, mem.read(0xC8000, 0x1000))
+    host.config_write(PAM0 + 2, 0x01, 1)                      # RE: the shadow copy
+    assert mem.read(0xC8000, len(option)) == option
+    mem.write(0xC8000, b"\0")
+    assert mem.read(0xC8000, 1) == b"\x55"                    # write-protected
+    assert mem.read(0xC9000, 4) == bytes(4)                   # RAM past the ROM
+    with pytest.raises(ValueError):
+        host.add_isa_rom(0xC8000, bytes(0x1000))              # overlaps
+    with pytest.raises(ValueError):
+        host.add_isa_rom(0xF0000, bytes(0x1000))              # the BIOS's place
+
+
+def test_acpi_tables_use_the_chipset_values():
+    from emu import acpi
+    assert (acpi.PM_BASE, acpi.SCI_IRQ, acpi.SMI_CMD) == (PM_BASE_DEFAULT, SCI_IRQ, 0xB2)
+    assert (acpi.ACPI_ENABLE, acpi.ACPI_DISABLE, acpi.S5_SLP_TYP) == (
+        ACPI_ENABLE, ACPI_DISABLE, SLP_TYP_S5)
