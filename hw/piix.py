@@ -307,7 +307,7 @@ class Piix4Pm(PciDevice):
         self._update_sci()
         self._update_smbus_irq()
 
-    # -- config space ----------------------------------------------------------------------
+    # -- config space ------------------------------------------------------------------
     def config_written(self, off, size):
         self._decode()
         self._update_smbus_irq()
@@ -334,7 +334,7 @@ class Piix4Pm(PciDevice):
                 self.smb_base = _claim(ports, log, "SMBus host", want, SMB_IO_SIZE,
                                        self._smb_read, self._smb_write)
 
-    # -- the PM timer and PM1 events ----------------------------------------------------------
+    # -- the PM timer and PM1 events ---------------------------------------------------
     def timer_ticks(self):
         """Ticks of the 3.579545 MHz timer since power-on (untruncated)."""
         return self.clock.now() * PM_TIMER_HZ // NS_PER_S
@@ -377,7 +377,7 @@ class Piix4Pm(PciDevice):
             return
         self._update_sci()
 
-    # -- the PM I/O block -------------------------------------------------------------------
+    # -- the PM I/O block --------------------------------------------------------------
     def _reg_read(self, off):
         if off == PM1_STS:
             return self.pm1_status()
@@ -454,7 +454,7 @@ class Piix4Pm(PciDevice):
         for reg, (v, m) in pieces.items():
             self._reg_write(reg, v, m)
 
-    # -- the SMBus host -----------------------------------------------------------------------
+    # -- the SMBus host ----------------------------------------------------------------
     def _smb_read(self, port, size):
         off = port - self.smb_base
         return int.from_bytes(bytes(self.smb[off + k] if off + k < SMB_IO_SIZE else 0xFF

@@ -9,7 +9,7 @@ from emu.machine import Machine, Stop
 from emu.memory import Memory
 from hw.i440fx import PAM0, SMRAM
 from hw.irq import SharedIrqs
-from hw.pci import INTERRUPT_PIN, PciBus, PciDevice
+from hw.pci import PciBus, PciDevice
 from hw.piix import (ACPI_DISABLE, ACPI_ENABLE, CNT_SCI_EN, CNT_SLP_EN, GLBCTL,
                      GPE0_EN, GPE0_STS, PM1_CNT, PM1_EN, PM1_GBL, PM1_PWRBTN, PM1_STS,
                      PM1_TMR, PM_BASE_DEFAULT, PM_TIMER_HZ, PM_TMR, PMBA, PMREGMISC,
