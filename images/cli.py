@@ -9,7 +9,7 @@ import argparse
 import pathlib
 import sys
 
-from images import hello_rom, linux, memtest, stamp
+from images import demo, hello_rom, linux, memtest, stamp
 from images.deb import DebError
 
 DEFAULT_CACHE = pathlib.Path("cache") / "images"
@@ -25,6 +25,8 @@ def build_hello(out, log=print):
 
 # name -> (builder(out, log) -> [paths], one line for `list`)
 RECIPES = {
+    "demo": (demo.build, "demo.img: the demo disk `pyx86 run` boots without an image "
+                         "(images/demo/, built with gcc)"),
     "hello": (build_hello, "hello.rom: 64 KiB firmware that greets on port E9 and powers off"),
     "linux": (linux.build, "linux/: Debian i386 kernel + busybox initramfs, SYSLINUX disk"),
     "memtest": (memtest.build, "memtest/: memtest86+ (ia32) on a floppy and a SYSLINUX disk"),
