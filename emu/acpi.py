@@ -25,12 +25,12 @@ I/O APIC and the ISA interrupt overrides (IRQ0 on pin 2, the SCI level/high).
 import struct
 
 from emu import aml
+# the chipset's values (hw/piix.py owns them)
+from hw.piix import ACPI_DISABLE, ACPI_ENABLE, SCI_IRQ
+from hw.piix import PM_BASE_DEFAULT as PM_BASE
+from hw.piix import SLP_TYP_S5 as S5_SLP_TYP
+from hw.piix import SMI_CMD_PORT as SMI_CMD
 
-PM_BASE = 0xB000
-SCI_IRQ = 9
-SMI_CMD = 0xB2
-ACPI_ENABLE, ACPI_DISABLE = 0xF1, 0xF0
-S5_SLP_TYP = 0
 LAPIC_BASE = 0xFEE00000
 IOAPIC_BASE = 0xFEC00000
 IOAPIC_ID = 1

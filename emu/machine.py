@@ -8,12 +8,20 @@ the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
 mouse (IRQ12), the two i8237 DMA controllers with their page registers, the 82077AA
 floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy images given
-(their types go into CMOS), the VGA with Bochs VBE (ports 0x3B4-0x3DA and
-0x1CE/0x1CF, the legacy window 0xA0000-0xBFFFF), and the PCI bus (0xCF8/0xCFC) with
-the PIIX3 IDE function at 00:01.1: two channels at the legacy ports (IRQ14, IRQ15)
-holding ATA disks and ATAPI CD-ROMs (see DRIVE_POSITIONS), bus master DMA behind its
-BAR4. Devices get their IRQ as an
-hw.irq.IrqLine and their time from emu.clock.
+(their types go into CMOS), the VGA with Bochs VBE (ports 0x3B4-0x3DA and 0x1CE/0x1CF,
+the legacy window 0xA0000-0xBFFFF, its linear framebuffer behind PCI 00:02.0), and the
+PIIX3 IDE function at 00:01.1: two channels at the legacy ports (IRQ14, IRQ15) holding
+ATA disks and ATAPI CD-ROMs (see DRIVE_POSITIONS), bus master DMA behind its BAR4.
+Devices get their IRQ as an hw.irq.IrqLine and their time from emu.clock; the ISA IRQ
+inputs are wired-OR (hw.irq.SharedIrqs), so PCI interrupts and the ACPI SCI can share
+them.
+
+The chipset is an i440FX with a PIIX3 ISA bridge and a PIIX4 power management function,
+as in QEMU's "pc" machine: the PCI bus (0xCF8/0xCFC) with the host bridge at 00:00.0
+(PAM shadow RAM control, hw/i440fx.py), the ISA bridge at 00:01.0 (PIRQ routing to the
+ISA IRQs) and the ACPI function at 00:01.3 (PM timer, SCI on IRQ9, S5 soft-off, an
+empty SMBus), plus the PIIX's reset control port 0xCF9 and APM ports 0xB2/0xB3
+(hw/piix.py).
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
 the CPU's A20 is enabled while either asks for it (A20Gate). After RESET port 0x92's
@@ -23,8 +31,10 @@ and turning it off takes both.
 Physical memory map:
     0 .. RAM size        guest RAM (--memory), except the windows below
     0xA0000 .. 0xBFFFF   the VGA's legacy video memory window (hw.vga)
-    0xE0000 .. 0xFFFFF   the last 128 KiB of the ROM (all of a smaller ROM, ending at
-                         0xFFFFF), read-only: where real-mode code runs after reset
+    0xC0000 .. 0xFFFFF   the shadow area, per the host bridge's PAM registers; at
+                         power-on the PCI side: the last 128 KiB of the ROM (all of
+                         a smaller ROM, ending at 0xFFFFF), read-only, where real-mode
+                         code runs after reset, and nothing below that
     4 GiB - ROM size     the whole ROM, read-only, so the reset vector 0xFFFFFFF0 is
                          its last 16 bytes (F000:FFF0 with CS base 0xFFFF0000)
 Everything else is unmapped (reads all ones, writes ignored).
@@ -57,22 +67,23 @@ from hw.dma import Dma, SPARE_PAGE_PORTS
 from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
 from hw.ata import AtaDisk
 from hw.atapi import CD_SECTOR, AtapiCdrom
+from hw.i440fx import I440fx
 from hw.i8042 import I8042
 from hw.ide import PiixIde
+from hw.irq import SharedIrqs
 from hw.pci import PciBus
 from hw.pic import DualPic
+from hw.piix import SCI_IRQ, ApmPorts, Piix3Isa, Piix4Pm, ResetControl
 from hw.pit import Pit
 from hw.rtc import Rtc
 from hw.sysctrl import PortA, PortB
 from hw.uart import COM1, COM2, Uart
-from hw.vga import Vga
+from hw.vga import Vga, VgaPci
 
 KIB = 1 << 10
 MIB = 1 << 20
 ROM_GRANULE = 4 * KIB                  # ROM images are whole pages
 ROM_MAX = 16 * MIB                     # the top-of-4-GiB flash window of P6 chipsets
-ISA_BIOS_TOP = 0x100000                # the low alias ends at 1 MiB ...
-ISA_BIOS_MAX = 128 * KIB               # ... and is at most 0xE0000-0xFFFFF
 KERNEL_ROM_ADDR = 0xC8000              # the --kernel option ROM, in the ISA ROM space
 MEMORY_MIB_MIN = 1
 MEMORY_MIB_MAX = 3072                  # leaves the top GiB for ROM and (later) MMIO
@@ -85,6 +96,7 @@ INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input bl
 DRIVE_POSITIONS = {"hda": (0, 0), "hdb": (0, 1), "hdc": (1, 0), "hdd": (1, 1)}
 CDROM_POSITION = "hdc"
 IDE_SLOT, IDE_FUNC = 1, 1
+VGA_SLOT = 2                           # as in QEMU's pc machine
 
 _STOP_CODES = {name: code for code, name in STOP_NAMES.items()}
 STOP_SLICE = _STOP_CODES["slice"]
@@ -122,14 +134,12 @@ def load_rom(path):
 
 
 def map_firmware(mem, rom):
-    """Map the ROM at the top of 4 GiB and its tail at the ISA BIOS window below 1 MiB."""
+    """Map the ROM at the top of 4 GiB (its tail below 1 MiB is the host bridge's)."""
     mem.map_rom((1 << 32) - len(rom), rom)
-    low = min(len(rom), ISA_BIOS_MAX)
-    mem.map_rom(ISA_BIOS_TOP - low, rom[len(rom) - low:])
 
 
 class Stop(enum.Enum):
-    POWER_OFF = "power off"            # Bochs shutdown port
+    POWER_OFF = "power off"            # Bochs shutdown port, ACPI S5
     DEBUG_EXIT = "debug exit"          # isa-debug-exit; Outcome.value is what was written
     HALT = "halt"                      # HLT that nothing can end
     TRIPLE_FAULT = "triple fault"      # with reboot disabled
@@ -209,13 +219,16 @@ class Machine:
             self.fw_cfg.add_file(file, data)
         # a POST latch placed at a spare DMA page latch takes that port over
         post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
-        self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb),
-                             post_in_dma)
+        self._build_platform(rom, memory_mib, serial, serial_input, rtc_start,
+                             (fda, fdb), post_in_dma)
         self._build_storage(drives or {})
         self.kernel_info = None
         if kernel is not None:
             self.kernel_info = load_kernel(self.fw_cfg, *kernel, memory_mib * MIB)
-            self.mem.map_rom(KERNEL_ROM_ADDR, kernelboot_rom().ljust(ROM_GRANULE, b"\xff"))
+            # an ISA option ROM: on the PCI side of the shadow area, as the PIIX
+            # forwards it to ISA
+            self.host_bridge.add_isa_rom(
+                KERNEL_ROM_ADDR, kernelboot_rom().ljust(ROM_GRANULE, b"\xff"))
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -227,37 +240,51 @@ class Machine:
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
 
-    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, floppies,
-                        post_in_dma):
+    def _build_platform(self, rom, memory_mib, serial, serial_input, rtc_start,
+                        floppies, post_in_dma):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self.pic = DualPic(cpu.set_intr)
         cpu.intc = self.pic
-        self.pit = Pit(clock, self.pic.line(0))
+        self.irqs = SharedIrqs(self.pic)
+        line = self.irqs.line
+        self.pit = Pit(clock, line(0))
         self.port_b = PortB(clock, self.pit)
         self.a20 = A20Gate(cpu.set_a20)
         self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
-        self.kbc = I8042(clock, self.pic.line(1), self.pic.line(12), self.a20.set_kbc,
-                         self._reset_request)
-        self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
+        self.kbc = I8042(clock, line(1), line(12), self.a20.set_kbc, self._reset_request)
+        self.rtc = Rtc(clock, line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
         self.dma = Dma(self.mem, leave=post_in_dma)
-        self.fdc = Fdc(clock, self.pic.line(FDC_IRQ), self.dma.channel(FDC_DMA))
+        self.fdc = Fdc(clock, line(FDC_IRQ), self.dma.channel(FDC_DMA))
         for drive, image in enumerate(floppies):
             if image is not None:
                 self.fdc.connect(drive, geometry_of(image).drive)
                 self.fdc.insert(drive, image)
         self.rtc.set_floppy_types(*self.fdc.cmos_types())
         self.serial_out = serial
-        self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
+        self.uarts = [Uart("COM1", clock, COM1[0], line(COM1[1]),
                            sink=serial, source=serial_input),
-                      Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
+                      Uart("COM2", clock, COM2[0], line(COM2[1]))]
         self.vga = Vga(clock)
         self.vga.map(self.mem)
-        self.pci = PciBus(bus, self.mem, protected=[(0, memory_mib * MIB),
-                                                    ((1 << 32) - self.rom_size, 1 << 32)],
-                          log=self.log)
+        self._build_chipset(rom, memory_mib)
         for dev in self._devices():
             dev.attach(bus)
+
+    def _build_chipset(self, rom, memory_mib):
+        """i440FX + PIIX3 + PIIX4 PM on PCI bus 0, as QEMU's pc machine has them; the
+        VGA's PCI face in slot 2."""
+        self.pci = PciBus(self.bus, self.mem, log=self.log, protected=[
+            (0, memory_mib * MIB), ((1 << 32) - len(rom), 1 << 32)])
+        self.host_bridge = self.pci.add(I440fx(self.mem, rom), 0)
+        self.isa_bridge = self.pci.add(Piix3Isa(self.irqs), 1)
+        self.pci.pirq_router = self.isa_bridge.pirq
+        self.acpi_pm = self.pci.add(Piix4Pm(self.clock, self.irqs.line(SCI_IRQ),
+                                            self.irqs.line(SCI_IRQ),
+                                            self._acpi_power_off, log=self.log), 1, 3)
+        self.pci.add(VgaPci(self.vga), VGA_SLOT)
+        self.apm = ApmPorts(self.acpi_pm.smi_command)
+        self.reset_control = ResetControl(self._reset_request)
 
     def _build_storage(self, drives):
         """The PIIX3 IDE function with the drives, and their CMOS fields."""
@@ -272,7 +299,7 @@ class Machine:
             if position in wanted:
                 raise ValueError("two drives at IDE position %s" % position)
             wanted[position] = (cdrom, image)
-        self.ide = PiixIde(self.mem, self.clock, self.pic.line(14), self.pic.line(15))
+        self.ide = PiixIde(self.mem, self.clock, self.irqs.line(14), self.irqs.line(15))
         self.pci.add(self.ide, IDE_SLOT, IDE_FUNC)
         self.ide.attach(self.bus)
         self.drives = {}
@@ -291,7 +318,8 @@ class Machine:
 
     def _devices(self):
         return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
-                *self.uarts, self.kbc, self.dma, self.fdc, self.vga, self.pci)
+                *self.uarts, self.kbc, self.dma, self.fdc, self.vga, self.pci, self.apm,
+                self.reset_control)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -305,6 +333,9 @@ class Machine:
 
     def _power_off(self):
         self._finish(Outcome(Stop.POWER_OFF, "guest powered off (Bochs shutdown port)"))
+
+    def _acpi_power_off(self):
+        self._finish(Outcome(Stop.POWER_OFF, "guest powered off (ACPI S5)"))
 
     def _reset_request(self):
         self._reset_requested = True

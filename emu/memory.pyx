@@ -88,7 +88,11 @@ cdef class Memory:
         self._check_window(addr, n, "a memory window")
         if offset < 0 or offset & 0xFFF or offset + n > len(buf):
             raise ValueError("buffer window outside the buffer")
-        self.roms.append(buf)
+        for b in self.roms:              # remapped often by the PAM registers
+            if b is buf:
+                break
+        else:
+            self.roms.append(buf)
         cdef uint8_t* host = <uint8_t*>(<char*>buf) + offset
         cdef uint32_t i
         for i in range(n >> PAGE_SHIFT):
@@ -96,14 +100,16 @@ cdef class Memory:
                            PG_ROM if readonly else 0)
         self._remapped()
 
-    def map_ram(self, uint32_t addr, uint32_t size):
-        """Give [addr, addr+size) back to the guest RAM at the same addresses."""
+    def map_ram(self, uint32_t addr, uint32_t size, bint readonly=False):
+        """Give [addr, addr+size) back to the guest RAM at the same addresses;
+        readonly: reads see RAM, writes are dropped (a write-protected shadow)."""
         self._check_window(addr, size, "a RAM window")
         if <uint64_t>addr + size > self.pm.ram_size:
             raise ValueError("RAM window %#x+%#x is beyond the RAM size" % (addr, size))
         cdef uint32_t i
         for i in range(size >> PAGE_SHIFT):
-            self._set_page((addr >> PAGE_SHIFT) + i, self.pm.ram + addr + (i << PAGE_SHIFT), 0)
+            self._set_page((addr >> PAGE_SHIFT) + i, self.pm.ram + addr + (i << PAGE_SHIFT),
+                           PG_ROM if readonly else 0)
         self._remapped()
 
     def map_mmio(self, uint32_t addr, uint32_t size, device):

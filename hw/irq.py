@@ -36,3 +36,36 @@ class IrqLine:
 
     def __repr__(self):
         return "<IRQ%d %s>" % (self.pin, "high" if self.level else "low")
+
+
+class SharedIrqs:
+    """Wired-OR interrupt inputs: any number of sources may drive one input, and the
+    controllers behind it see the input high while at least one source does (ISA
+    devices, PCI PIRQs routed by the PIIX and the ACPI SCI can all land on one IRQ).
+
+    Every source is an IrqLine from line(pin) (or anything else that, like IrqLine,
+    reports only its own level changes), so counting high sources per input is
+    exact. sinks: the controllers fed from these inputs (set_irq(pin, level) and
+    irq_masked(pin)); the i8259 pair, and later an I/O APIC's ISA inputs."""
+
+    def __init__(self, *sinks):
+        self.sinks = list(sinks)
+        self._high = {}              # pin -> number of sources driving it high
+
+    def line(self, pin):
+        """A new source on input `pin`."""
+        return IrqLine(self, pin)
+
+    def set_irq(self, pin, level):
+        count = self._high.get(pin, 0) + (1 if level else -1)
+        self._high[pin] = count
+        if count == (1 if level else 0):
+            for sink in self.sinks:
+                sink.set_irq(pin, bool(level))
+
+    def level(self, pin):
+        return self._high.get(pin, 0) > 0
+
+    def irq_masked(self, pin):
+        """Masked when no controller would pass a request on `pin` to the CPU."""
+        return all(sink.irq_masked(pin) for sink in self.sinks)

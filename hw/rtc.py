@@ -47,6 +47,7 @@ DISK_EXT_TYPES = (0x19, 0x1A)        # drive C/D type when its DISK_TYPES nibble
 DISK_PARAMS = (0x1B, 0x24)           # type 47 (user defined) parameter blocks, C and D
 DISK_TRANSLATION = 0x39              # Bochs/QEMU/SeaBIOS: 2 bits per IDE position
 DISK_TYPE_USER = 47
+ABOVE_4G = 0x5B                      # 64 KiB units above 4 GiB (3 bytes, QEMU's layout)
 
 A_UIP = 0x80
 A_DV = 0x70
@@ -123,6 +124,8 @@ class Rtc:
         self._word(EXT_MEMORY, ext)
         self._word(EXT_MEMORY_COPY, ext)
         self._word(HIGH_MEMORY, min(max(memory_bytes - (16 << 20), 0) >> 16, 0xFFFF))
+        above = max(memory_bytes - (1 << 32), 0) >> 16
+        c[ABOVE_4G:ABOVE_4G + 3] = above.to_bytes(3, "little")
         self.update_checksum()
 
     def set_floppy_types(self, a, b):

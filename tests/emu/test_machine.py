@@ -109,7 +109,10 @@ def test_rom_at_the_top_and_below_1mib():
     m = Machine(rom, memory_mib=2)
     assert m.mem.read(0xFFFF0000, 64 * KIB) == rom
     assert m.mem.read(0xF0000, 64 * KIB) == rom
-    m.mem.write(0xE0000, b"ram")                      # below a 64 KiB alias: RAM
+    m.mem.write(0xE0000, b"ram")                      # below a 64 KiB alias, PAM
+    assert m.mem.read(0xE0000, 3) == b"\xff" * 3       # at power-on: nothing there
+    m.host_bridge.config_write(0x5E, 0x33, 1)          # PAM5: 0xE0000-0xE7FFF to RAM
+    m.mem.write(0xE0000, b"ram")
     assert m.mem.read(0xE0000, 3) == b"ram"
 
 
@@ -118,7 +121,8 @@ def test_large_rom_aliases_its_last_128k():
     m = Machine(rom, memory_mib=2)
     assert m.mem.read(0xFFFC0000, 256 * KIB) == rom
     assert m.mem.read(0xE0000, 128 * KIB) == rom[128 * KIB:]
-    assert m.mem.read(0xDF000, 4) == bytes(4)         # RAM just below the window
+    assert m.mem.read(0xDF000, 4) == b"\xff" * 4       # option ROM area: PCI, empty
+    assert m.mem.read(0xBF000, 4) == bytes(4)         # RAM below the shadow area
 
 
 def test_small_rom_alias_ends_at_1mib():
