@@ -95,6 +95,11 @@ INTERCEPT_REASONS = ("cpuid", "hlt", "invlpg", "io", "rdmsr", "wrmsr", "cr_read"
                      "dr_access", "rdtsc", "rdpmc", "invd", "wbinvd", "pause", "task_switch",
                      "exception", "intr", "nmi", "soft_int", "shutdown")
 
+cdef void _apic_base_out(void* ctx, uint64_t value) noexcept nogil:
+    with gil:
+        (<CPU>ctx)._apic_base(value)
+
+
 cdef void _ferr_out(void* ctx, int level) noexcept nogil:
     with gil:
         (<CPU>ctx)._ferr(level)
@@ -187,6 +192,26 @@ cdef class CPU:
         self.s.intercepts = mask
         self.s.intercept_fn = _intercept
         self.s.intercept_ctx = <void*>self
+
+    def _apic_base(self, uint64_t value):
+        try:
+            self.apic.base_written(value)
+        except BaseException as e:
+            self._fail(e)
+
+    def attach_apic(self, apic):
+        """Give the CPU its local APIC: apic.base_written(value) hears every write of
+        IA32_APIC_BASE (the CPU keeps the MSR), and CPUID.01H:EDX reports the APIC
+        while the MSR's global enable bit is set. None detaches it."""
+        self.apic = apic
+        self.s.apic_base_out = NULL
+        if apic is not None:
+            self.s.apic_base_out = _apic_base_out
+
+    @property
+    def apic_base(self):
+        """IA32_APIC_BASE (MSR 1BH)."""
+        return self.s.apic_base
 
     def _ferr(self, int level):
         if self.on_ferr is None:

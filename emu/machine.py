@@ -1,8 +1,9 @@
 """The headless PC that `pyx86 run` builds, and the loop that runs it.
 
 What is in it: RAM, a firmware ROM, the CPU, the port bus with the debug ports, and the
-first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX ELCR
-(the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
+first slice of the PC platform (hw/): the CPU's local APIC (the CPU's interrupt
+controller) and the 82093AA I/O APIC, the master/slave i8259 PICs with the PIIX ELCR
+(in virtual-wire mode through the local APIC's LINT0), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
@@ -18,6 +19,9 @@ Physical memory map:
     0 .. RAM size        guest RAM (--memory), except the ISA BIOS window below
     0xE0000 .. 0xFFFFF   the last 128 KiB of the ROM (all of a smaller ROM, ending at
                          0xFFFFF), read-only: where real-mode code runs after reset
+    0xFEC00000           the I/O APIC (one page)
+    0xFEE00000           the local APIC's registers (one page; moves with the
+                         IA32_APIC_BASE MSR, gone while the APIC is disabled there)
     4 GiB - ROM size     the whole ROM, read-only, so the reset vector 0xFFFFFFF0 is
                          its last 16 bytes (F000:FFF0 with CS base 0xFFFF0000)
 Everything else is unmapped (reads all ones, writes ignored).
@@ -41,7 +45,10 @@ from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
 from emu.memory import Memory
 from emu.portbus import PortBus
 from hw.i8042 import I8042
-from hw.pic import DualPic
+from hw.ioapic import IoApic, PIC_INPUT, isa_input
+from hw.irq import IrqFanout
+from hw.lapic import LocalApic
+from hw.pic import CASCADE_PIN, DualPic
 from hw.pit import Pit
 from hw.rtc import Rtc
 from hw.sysctrl import PortA, PortB
@@ -180,22 +187,38 @@ class Machine:
 
     def _build_platform(self, memory_mib, serial, serial_input, rtc_start):
         cpu, clock, bus = self.cpu, self.clock, self.bus
-        self.pic = DualPic(cpu.set_intr)
-        cpu.intc = self.pic
-        self.pit = Pit(clock, self.pic.line(0))
+        self._build_interrupts()
+        self.pit = Pit(clock, self.isa_irqs.line(0))
         self.port_b = PortB(clock, self.pit)
         self.a20 = A20Gate(cpu.set_a20)
         self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
-        self.kbc = I8042(clock, self.pic.line(1), self.pic.line(12), self.a20.set_kbc,
-                         self._reset_request)
-        self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
+        self.kbc = I8042(clock, self.isa_irqs.line(1), self.isa_irqs.line(12),
+                         self.a20.set_kbc, self._reset_request)
+        self.rtc = Rtc(clock, self.isa_irqs.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
         self.serial_out = serial
-        self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
+        self.uarts = [Uart("COM1", clock, COM1[0], self.isa_irqs.line(COM1[1]),
                            sink=serial, source=serial_input),
-                      Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
+                      Uart("COM2", clock, COM2[0], self.isa_irqs.line(COM2[1]))]
         for dev in self._devices():
             dev.attach(bus)
+
+    def _build_interrupts(self):
+        """The 8259 pair, the CPU's local APIC and the I/O APIC, wired as on P6-class
+        boards (the MP spec's default configuration, and QEMU's i440FX): the 8259's
+        INT goes to LINT0 and to I/O APIC input 0; each ISA IRQ goes to the 8259 pair
+        and to the I/O APIC, IRQ0 to its input 2 (hw.ioapic.isa_input). The local APIC
+        is the CPU's interrupt controller."""
+        cpu = self.cpu
+        self.lapic = LocalApic(self.clock, self.mem, cpu.set_intr, cpu.nmi)
+        cpu.intc = self.lapic
+        cpu.attach_apic(self.lapic)
+        self.ioapic = IoApic(self.mem, self.lapic)
+        pic_int = IrqFanout({0: [(self.lapic, 0), (self.ioapic, PIC_INPUT)]}).line(0)
+        self.pic = DualPic(pic_int.set)
+        self.lapic.extint_ack = self.pic.ack
+        self.isa_irqs = IrqFanout({irq: [(self.pic, irq), (self.ioapic, isa_input(irq))]
+                                   for irq in range(16) if irq != CASCADE_PIN})
 
     def _devices(self):
         return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
@@ -223,6 +246,8 @@ class Machine:
         """The RESET line: CPU and devices to power-on state; RAM, CMOS and the RTC's
         time keep their contents."""
         self.cpu.reset()
+        self.lapic.reset()
+        self.ioapic.reset()
         self.shutdown.reset()
         for dev in self._devices():
             dev.reset()

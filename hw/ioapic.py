@@ -29,6 +29,15 @@ IOREGSEL = 0x00
 IOWIN = 0x10
 
 PINS = 24
+PIC_INPUT = 0                         # the 8259 pair's INT output (MP spec, 5.1)
+ISA_TIMER_INPUT = 2                   # ISA IRQ0, the PIT (ACPI: source override 0 -> 2)
+
+
+def isa_input(irq):
+    """The input an ISA IRQ is wired to on a PC: IRQ0 to input 2, the others to the
+    input of the same number."""
+    return ISA_TIMER_INPUT if irq == 0 else irq
+
 VERSION_VALUE = (PINS - 1) << 16 | 0x11
 REG_ID = 0x00
 REG_VERSION = 0x01

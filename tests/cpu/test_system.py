@@ -184,6 +184,36 @@ def test_apic_base_keeps_bsp_bit():
     assert wrmsr_rdmsr(0x1B, 0xFEC00800) == 0xFEC00900
 
 
+class ApicRecorder:
+    def __init__(self):
+        self.writes = []
+
+    def base_written(self, value):
+        self.writes.append(value)
+
+
+def test_attached_apic_hears_base_writes_and_shows_in_cpuid():
+    mem, cpu = new_real_cpu()
+    apic = ApicRecorder()
+    cpu.attach_apic(apic)
+    r = run16("mov eax, 1; cpuid; hlt", cpu, mem)
+    assert r["edx"] >> 9 & 1                                # CPUID.01H:EDX.APIC
+    assert rdmsr(0x1B, cpu, mem) == 0xFEE00900
+    r = run16("""mov ecx, 0x1b
+        mov eax, 0xfe000100
+        xor edx, edx
+        wrmsr
+        mov eax, 1
+        cpuid
+        hlt""", cpu, mem)
+    assert apic.writes == [0xFE000100] and cpu.apic_base == 0xFE000100
+    assert not r["edx"] >> 9 & 1                            # globally disabled: no APIC
+    cpu.attach_apic(None)
+    run16("mov ecx, 0x1b; mov eax, 0xfee00900; xor edx, edx; wrmsr; hlt", cpu, mem)
+    assert apic.writes == [0xFE000100]
+    assert not cpuid(1)[3] >> 9 & 1
+
+
 def test_sysenter_msrs_are_32_bits():
     assert wrmsr_rdmsr(0x176, 0x1234_0000_5678) == 0x5678
 
