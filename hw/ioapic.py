@@ -10,7 +10,10 @@ entries at 0x10 + 2n (low dword) / 0x11 + 2n (high dword): vector, delivery mode
 delivery status (read-only), input polarity, remote IRR (read-only), trigger mode,
 mask, destination (bits 63:56). After RESET every entry is masked.
 
-Inputs (this object is their controller: set_irq(pin, level)): an edge-triggered
+Inputs (this object is their controller: set_irq(pin, level)) carry the request, high
+= asserted, as every wire in hw/ does: the polarity bit tells software how the board
+drives the pin (ISA active high, PCI PIRQs active low) and inverts nothing here, as in
+QEMU, so tables that describe a PCI pin either way work. An edge-triggered
 entry sends its message on each assertion while unmasked; an assertion while masked is
 lost, as the data sheet says. A level-triggered fixed/lowest-priority entry sends its
 message while the input asserts and remote IRR is clear; remote IRR is set when a
@@ -20,7 +23,7 @@ vector from the 8259 pair while the input asserts (on a PC the 8259's INT output
 wired to input 0). NMI goes to the CPU's NMI; SMI and INIT have no receiver here.
 Messages are delivered at once, so delivery status always reads idle.
 """
-from hw.lapic import (DM_EXTINT, DM_FIXED, DM_LOWEST, DM_NMI, DM_SHIFT, LVT_ACTIVE_LOW,
+from hw.lapic import (DM_EXTINT, DM_FIXED, DM_LOWEST, DM_SHIFT, LVT_ACTIVE_LOW,
                       LVT_LEVEL, LVT_MASKED, LVT_REMOTE_IRR, VECTOR, DEST_LOGICAL)
 
 DEFAULT_BASE = 0xFEC00000
@@ -61,7 +64,7 @@ class IoApic:
     def __init__(self, mem, apic, base=DEFAULT_BASE):
         self.apic = apic
         self.base = base
-        self.pins = [False] * PINS            # electrical input levels
+        self.pins = [False] * PINS            # input requests (high = asserted)
         self.extint_out = False               # an ExtINT entry asserts towards the CPU
         apic.eoi_listeners.append(self.eoi)
         mem.map_mmio(base, PAGE, self)
@@ -76,14 +79,10 @@ class IoApic:
         self._update_extint()
 
     # -- inputs -------------------------------------------------------------------------
-    def _asserted(self, pin):
-        return self.pins[pin] != bool(self.low[pin] & RTE_POLARITY_LOW)
-
     def set_irq(self, pin, level):
         level = bool(level)
         if level == self.pins[pin]:
             return
-        was = self._asserted(pin)
         self.pins[pin] = level
         low = self.low[pin]
         if low & RTE_MASKED:
@@ -92,8 +91,8 @@ class IoApic:
             self._update_extint()
         elif low & RTE_LEVEL:
             self._service(pin)
-        elif self._asserted(pin) and not was:
-            self._send(pin)
+        elif level:
+            self._send(pin)                       # a rising edge
 
     def irq_masked(self, pin):
         return bool(self.low[pin] & RTE_MASKED)
@@ -102,7 +101,7 @@ class IoApic:
         """A level-triggered entry sends while its input asserts and remote IRR is clear."""
         low = self.low[pin]
         if (low & RTE_LEVEL and not low & (RTE_MASKED | RTE_REMOTE_IRR)
-                and (low >> DM_SHIFT) & 7 != DM_EXTINT and self._asserted(pin)):
+                and (low >> DM_SHIFT) & 7 != DM_EXTINT and self.pins[pin]):
             self._send(pin)
 
     def _update_extint(self):
@@ -112,7 +111,7 @@ class IoApic:
         for pin in range(PINS):
             low = self.low[pin]
             if ((low >> DM_SHIFT) & 7 == DM_EXTINT and not low & RTE_MASKED
-                    and self._asserted(pin)
+                    and self.pins[pin]
                     and self.apic.is_destination(bool(low & DEST_LOGICAL),
                                                  self.high[pin] >> 24)):
                 out = True

@@ -26,7 +26,9 @@ What it models:
   went up meanwhile), the CPU gets the spurious vector and nothing changes in ISR
   (10.9). Vectors 0-15 are never accepted (ESR "receive illegal vector").
 - LINT0/LINT1 inputs (this object is their controller: set_irq(pin, level)) with the
-  LVT's delivery mode, polarity and trigger mode: fixed (edge, or level with remote
+  LVT's delivery mode and trigger mode. Wires here carry the request (high = asserted)
+  as everywhere in hw/, not the voltage, so the polarity bit is kept for software but
+  inverts nothing (as in QEMU): fixed (edge, or level with remote
   IRR), NMI (rising edge, to the CPU's NMI), ExtINT (level: INTR follows the pin and
   the vector comes from the 8259 pair's acknowledge, extint_ack). SMI and INIT have
   nothing to act on here (no SMM; nothing else starts this CPU) and are dropped.
@@ -174,7 +176,7 @@ class LocalApic:
         self.eoi_listeners = []
         self.reset_id = apic_id
         self.timer = clock.timer("APIC timer", self._timer_expired, _TimerSource(self))
-        self.pins = [False, False]        # LINT0/LINT1 electrical levels
+        self.pins = [False, False]        # LINT0/LINT1 requests
         self.mapped = None                # base address of the mapped page, or None
         self.base = DEFAULT_BASE
         self.enabled = True               # IA32_APIC_BASE bit 11
@@ -272,7 +274,7 @@ class LocalApic:
             return self.pins[0]                   # LINT0 is the INTR pin
         lvt = self.lvt[REG_LVT_LINT0]
         lint0 = (not lvt & LVT_MASKED and (lvt >> DM_SHIFT) & 7 == DM_EXTINT
-                 and self._asserted(0))
+                 and self.pins[0])
         return lint0 or self.extint_io
 
     def _update(self):
@@ -380,10 +382,6 @@ class LocalApic:
         self._update()
 
     # -- LINT0 / LINT1 wires (controller interface for IrqLine) -----------------------------
-    def _asserted(self, pin):
-        lvt = self.lvt[LINT_REGS[pin]]
-        return self.pins[pin] != bool(lvt & LVT_ACTIVE_LOW)
-
     def set_irq(self, pin, level):
         level = bool(level)
         if level == self.pins[pin]:
@@ -394,9 +392,8 @@ class LocalApic:
                 self.nmi()                        # LINT1 is the NMI pin
             self._update()
             return
-        was = self._asserted(pin)
+        was, now = self.pins[pin], level
         self.pins[pin] = level
-        now = self._asserted(pin)
         lvt = self.lvt[LINT_REGS[pin]]
         if not lvt & LVT_MASKED:
             mode = (lvt >> DM_SHIFT) & 7
@@ -415,7 +412,7 @@ class LocalApic:
         reg = LINT_REGS[pin]
         lvt = self.lvt[reg]
         if (lvt & (LVT_MASKED | LVT_REMOTE_IRR) or not lvt & LVT_LEVEL
-                or (lvt >> DM_SHIFT) & 7 != DM_FIXED or not self._asserted(pin)):
+                or (lvt >> DM_SHIFT) & 7 != DM_FIXED or not self.pins[pin]):
             return
         if self._accept(lvt & VECTOR, level=True):
             self.lvt[reg] |= LVT_REMOTE_IRR
