@@ -171,6 +171,7 @@ class Machine:
         self.resets = 0
         self._outcome = None
         self._reset_requested = False
+        self._init_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
         self._build_platform(memory_mib, serial, serial_input, rtc_start)
@@ -210,7 +211,8 @@ class Machine:
         and to the I/O APIC, IRQ0 to its input 2 (hw.ioapic.isa_input). The local APIC
         is the CPU's interrupt controller."""
         cpu = self.cpu
-        self.lapic = LocalApic(self.clock, self.mem, cpu.set_intr, cpu.nmi)
+        self.lapic = LocalApic(self.clock, self.mem, cpu.set_intr, cpu.nmi,
+                               self._init_request)
         cpu.intc = self.lapic
         cpu.attach_apic(self.lapic)
         self.ioapic = IoApic(self.mem, self.lapic)
@@ -241,10 +243,17 @@ class Machine:
         self._reset_requested = True
         self.cpu.request_stop()
 
+    def _init_request(self):
+        """The CPU's INIT (an INIT IPI or I/O APIC message), taken after the current
+        instruction: CPU and local APIC restart, the rest of the machine carries on."""
+        self._init_requested = True
+        self.cpu.request_stop()
+
     # -- running ------------------------------------------------------------------
     def reset(self):
         """The RESET line: CPU and devices to power-on state; RAM, CMOS and the RTC's
         time keep their contents."""
+        self._init_requested = False
         self.cpu.reset()
         self.lapic.reset()
         self.ioapic.reset()
@@ -274,6 +283,10 @@ class Machine:
                         return Outcome(Stop.REBOOT, "the guest reset the machine")
                     self.resets += 1
                     self.reset()
+                if self._init_requested:
+                    self._init_requested = False
+                    cpu.init()
+                    self.lapic.init()
                 for uart in self.uarts:
                     uart.poll_input()
                 clock.fire_due()
@@ -294,7 +307,7 @@ class Machine:
                     self.flush()
                 elif reason == STOP_REQUEST:
                     if (self._outcome is None and not self._reset_requested
-                            and not clock.kicked):
+                            and not self._init_requested and not clock.kicked):
                         raise RuntimeError("the CPU stopped on a request nobody made")
                 elif reason == STOP_HLT:
                     outcome = self._halted()

@@ -20,7 +20,7 @@ message while the input asserts and remote IRR is clear; remote IRR is set when 
 local APIC accepts it and cleared by that APIC's EOI for the vector (eoi), after which
 a still-asserted input sends again. An ExtINT entry makes the local APIC take its
 vector from the 8259 pair while the input asserts (on a PC the 8259's INT output is
-wired to input 0). NMI goes to the CPU's NMI; SMI and INIT have no receiver here.
+wired to input 0). NMI and INIT go to the CPU's inputs; SMI has no receiver here.
 Messages are delivered at once, so delivery status always reads idle.
 """
 from hw.lapic import (DM_EXTINT, DM_FIXED, DM_LOWEST, DM_SHIFT, LVT_ACTIVE_LOW,

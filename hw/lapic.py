@@ -30,12 +30,14 @@ What it models:
   as everywhere in hw/, not the voltage, so the polarity bit is kept for software but
   inverts nothing (as in QEMU): fixed (edge, or level with remote
   IRR), NMI (rising edge, to the CPU's NMI), ExtINT (level: INTR follows the pin and
-  the vector comes from the 8259 pair's acknowledge, extint_ack). SMI and INIT have
-  nothing to act on here (no SMM; nothing else starts this CPU) and are dropped.
+  the vector comes from the 8259 pair's acknowledge, extint_ack), INIT (the CPU's
+  INIT: the machine restarts the CPU and this APIC at the next instruction boundary).
+  SMI has nothing to act on here (no SMM) and is dropped.
 - Messages from I/O APICs (receive, extint): fixed and lowest-priority interrupts to
-  this CPU when the destination names it, NMI, and ExtINT.
-- Self IPIs through the ICR (10.6): fixed to this CPU's IRR, NMI to the CPU; with one
-  CPU an IPI addressed to any other CPU, INIT or STARTUP included, reaches nobody.
+  this CPU when the destination names it, NMI, INIT, and ExtINT.
+- IPIs through the ICR (10.6) that name this CPU: fixed to its IRR, NMI and INIT to
+  the CPU; STARTUP only wakes CPUs waiting after an INIT, which the BSP never does.
+  With one CPU an IPI addressed to any other CPU reaches nobody.
   Delivery is immediate, so the delivery-status bit always reads idle.
 - The timer: counts down at the bus clock divided by the divide configuration
   register (2, 4, ..., 128 or 1), one-shot or periodic. The bus clock is BUS_HZ =
@@ -163,15 +165,17 @@ class LocalApic:
     """The local APIC between the platform's interrupt sources and the CPU.
 
     clock: emu.clock.Clock; mem: emu.memory.Memory (the page is mapped there);
-    set_intr(level): the CPU's INTR input; nmi(): the CPU's NMI input.
+    set_intr(level): the CPU's INTR input; nmi(): the CPU's NMI input; init(): the
+    CPU's INIT input (the machine then calls cpu.init() and this APIC's init()).
     It is the CPU's `intc` (ack) and the controller of the LINT0/LINT1 wires.
     extint_ack: the 8259 pair's acknowledge (set by the machine) for ExtINT."""
 
-    def __init__(self, clock, mem, set_intr, nmi, apic_id=0):
+    def __init__(self, clock, mem, set_intr, nmi, init, apic_id=0):
         self.clock = clock
         self.mem = mem
         self.set_intr = set_intr
         self.nmi = nmi
+        self.init_cpu = init
         self.extint_ack = None
         self.eoi_listeners = []
         self.reset_id = apic_id
@@ -193,6 +197,11 @@ class LocalApic:
         self._clear_registers()
         self.apic_id = self.reset_id
         self._map()
+
+    def init(self):
+        """INIT (10.4.7.3): the RESET state, except the APIC ID (the base MSR and its
+        enable bit belong to the CPU, which keeps them)."""
+        self._clear_registers()
 
     def _clear_registers(self):
         """Register state after RESET, except the APIC ID (10.4.7.1)."""
@@ -354,7 +363,10 @@ class LocalApic:
         if mode == DM_NMI:
             self.nmi()
             return True
-        return False                              # SMI, INIT, STARTUP: see docstring
+        if mode == DM_INIT:
+            self.init_cpu()
+            return True
+        return False                              # SMI, STARTUP: see docstring
 
     def is_destination(self, logical, dest):
         """Does a message to `dest` (physical APIC ID or logical MDA) name this APIC?"""

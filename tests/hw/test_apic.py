@@ -47,11 +47,15 @@ class Memory:
 
 
 class Cpu:
-    """The CPU's INTR and NMI inputs."""
+    """The CPU's INTR, NMI and INIT inputs."""
 
     def __init__(self):
         self.intr = False
         self.nmis = 0
+        self.inits = 0
+
+    def init(self):
+        self.inits += 1
 
     def set_intr(self, level):
         self.intr = level
@@ -65,7 +69,8 @@ class Board:
         self.clock = HandClock()
         self.mem = Memory()
         self.cpu = Cpu()
-        self.apic = LocalApic(self.clock, self.mem, self.cpu.set_intr, self.cpu.nmi)
+        self.apic = LocalApic(self.clock, self.mem, self.cpu.set_intr, self.cpu.nmi,
+                              self.cpu.init)
         self.ioapic = IoApic(self.mem, self.apic)
 
     def rd(self, reg):
@@ -255,6 +260,10 @@ def test_ipi_destinations(b):
     assert b.cpu.nmis == 1 and not b.cpu.intr
     b.wr(ICR_LO, 0xC4500)                          # INIT to all others: nobody
     assert b.rd(ICR_LO) & 0x1000 == 0              # delivery status: idle
+    b.wr(ICR_LO, 0x88500)                          # INIT level de-assert: no INIT
+    assert b.cpu.inits == 0
+    b.wr(ICR_LO, 0x4500)                           # INIT to APIC 0: this CPU
+    assert b.cpu.inits == 1
 
 
 def test_cluster_logical_destination(b):
@@ -505,3 +514,15 @@ def test_base_relocation_moves_the_page(b):
     assert b.mem.pages[0x100000] == "ram" and b.mem.pages[BASE] is b.apic
     b.apic.reset()
     assert b.mem.pages[BASE] is b.apic
+
+
+def test_init_is_reset_but_keeps_the_id(b):
+    b.enable()
+    b.wr(0x20, 0x05000000)
+    b.wr(TPR, 0x20)
+    b.apic.base_written(0xFE000000 | 0x900)
+    b.apic.init()
+    assert b.apic.mmio_read(0xFE000020, 4) == 0x05000000
+    assert b.apic.mmio_read(0xFE0000F0, 4) == 0xFF
+    assert b.apic.mmio_read(0xFE000080, 4) == 0
+    assert b.mem.pages[0xFE000000] is b.apic       # the base MSR is the CPU's

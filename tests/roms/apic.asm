@@ -3,7 +3,9 @@
 ; reset with the registers there; the APIC timer in periodic mode interrupts through
 ; an IDT gate and each handler EOIs; the register page moves with the MSR's base; the
 ; PIT's IRQ0 arrives through I/O APIC input 2 with the 8259 masked; clearing the MSR's
-; enable bit hides the page and the CPUID flag.
+; enable bit hides the page and the CPUID flag; an INIT IPI to itself restarts the CPU
+; at the reset vector with its MSRs kept (SDM vol. 3A, 9.1) and the APIC in its reset
+; state (10.4.7.3). A marker in RAM (which INIT leaves alone) tells the second start.
 .include "boot.inc"
 
 .equ APIC, 0xFEE00000
@@ -39,11 +41,20 @@
 .equ TICKS, DATA + 0x00         ; timer interrupts counted by the handler
 .equ IRQS, DATA + 0x04          ; I/O APIC interrupts counted by the handler
 .equ ISR_SEEN, DATA + 0x08      ; the ISR dword the timer handler saw
+.equ MARKER, 0x20000            ; outside what boot.inc clears
+.equ MARKER_VALUE, 0x1A1C1A1C
+.equ MSR_SYSENTER_CS, 0x174
+.equ KEPT_CS, 0x1234
+.equ A_ICR_LO, APIC + 0x300
+.equ A_ICR_HI, APIC + 0x310
+.equ INIT_SELF, 0x4500          ; INIT, level assert, physical destination (APIC 0)
 .equ IDT_TIMER, IDT + TIMER_VECTOR * 8
 .equ IDT_PIT, IDT + PIT_VECTOR * 8
 
 .code32
 main:
+    cmp dword ptr [MARKER], MARKER_VALUE
+    je after_init
     mov al, 0xFF                ; the 8259 pair stays out of it (LINT0 is in virtual-
     out 0x21, al                ; wire mode after reset)
     out 0xA1, al
@@ -135,6 +146,27 @@ wait_irqs:
     mov eax, BASE_VALUE
     wrmsr
     expect_mem A_SVR, 0xFF, "SVR after the enable bit comes back (reset state)"
+
+; -- 15: INIT IPI to this CPU (then 01, 02 again: boot.inc runs from the reset vector)
+    post 0x15
+    mov ecx, MSR_SYSENTER_CS
+    xor edx, edx
+    mov eax, KEPT_CS
+    wrmsr
+    setd A_SVR, 0x1FF
+    setd MARKER, MARKER_VALUE
+    setd A_ICR_HI, 0
+    setd A_ICR_LO, INIT_SELF
+    fail "execution went on after an INIT IPI to this CPU"
+
+; -- 16: after INIT: MSRs kept, the APIC in its reset state -------------------------
+after_init:
+    post 0x16
+    setd MARKER, 0
+    mov ecx, MSR_SYSENTER_CS
+    rdmsr
+    expect eax, KEPT_CS, "SYSENTER_CS kept across INIT"
+    expect_mem A_SVR, 0xFF, "SVR after INIT"
     jmp pass
 
 bad_count:
