@@ -6,6 +6,9 @@ MSR (1BH) holds, 0xFEE00000 after RESET; the CPU tells this device every MSR wri
 (base_written), and the page moves with the base and disappears while the MSR's global
 enable bit (11) is clear (10.4.3: the CPU is then "functionally equivalent to an IA-32
 processor without an on-chip APIC", so LINT0 is the INTR pin and LINT1 the NMI pin).
+Where the page leaves, guest RAM comes back below the RAM size and nothing above it
+(software does not move the page over ROM or device memory). A base above 4 GiB hides
+the page too: the physical address space here is 32 bits.
 
 What it models:
 - ID (8 bits, 31:24), version 0x14 (an xAPIC as in family-6 CPUs with a front-side
