@@ -227,7 +227,7 @@ class Machine:
         self.rtc = Rtc(clock, self.isa_irqs.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
         self.dma = Dma(self.mem, leave=post_in_dma)
-        self.fdc = Fdc(clock, self.pic.line(FDC_IRQ), self.dma.channel(FDC_DMA))
+        self.fdc = Fdc(clock, self.isa_irqs.line(FDC_IRQ), self.dma.channel(FDC_DMA))
         for drive, image in enumerate(floppies):
             if image is not None:
                 self.fdc.connect(drive, geometry_of(image).drive)
