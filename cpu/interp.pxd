@@ -9,4 +9,5 @@ cdef class CPU:
     cdef public object intc
     cdef object error
     cdef object intercept_cb
+    cdef object apic
     cdef public object on_ferr

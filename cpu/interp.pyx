@@ -8,7 +8,7 @@ The per-instruction path is nogil C: Python is only entered for port I/O and MMI
 """
 from libc.stdint cimport (uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t,
                           int32_t, int64_t)
-from libc.stdlib cimport calloc, free
+from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memcpy, memset
 from libc.setjmp cimport setjmp, longjmp, jmp_buf
 from cpu.state cimport *
@@ -94,6 +94,11 @@ cdef bint _intercept(void* ctx, int reason, uint32_t qual) noexcept nogil:
 INTERCEPT_REASONS = ("cpuid", "hlt", "invlpg", "io", "rdmsr", "wrmsr", "cr_read", "cr_write",
                      "dr_access", "rdtsc", "rdpmc", "invd", "wbinvd", "pause", "task_switch",
                      "exception", "intr", "nmi", "soft_int", "shutdown")
+
+cdef void _apic_base_out(void* ctx, uint64_t value) noexcept nogil:
+    with gil:
+        (<CPU>ctx)._apic_base(value)
+
 
 cdef void _ferr_out(void* ctx, int level) noexcept nogil:
     with gil:
@@ -188,6 +193,26 @@ cdef class CPU:
         self.s.intercept_fn = _intercept
         self.s.intercept_ctx = <void*>self
 
+    def _apic_base(self, uint64_t value):
+        try:
+            self.apic.base_written(value)
+        except BaseException as e:
+            self._fail(e)
+
+    def attach_apic(self, apic):
+        """Give the CPU its local APIC: apic.base_written(value) hears every write of
+        IA32_APIC_BASE (the CPU keeps the MSR), and CPUID.01H:EDX reports the APIC
+        while the MSR's global enable bit is set. None detaches it."""
+        self.apic = apic
+        self.s.apic_base_out = NULL
+        if apic is not None:
+            self.s.apic_base_out = _apic_base_out
+
+    @property
+    def apic_base(self):
+        """IA32_APIC_BASE (MSR 1BH)."""
+        return self.s.apic_base
+
     def _ferr(self, int level):
         if self.on_ferr is None:
             return
@@ -253,6 +278,34 @@ cdef class CPU:
         update_breakpoints(s)
         tlb_flush(s, 0)
         icache_flush(s)
+
+    def init(self):
+        """The INIT signal (an INIT IPI): as RESET, except that the x87 FPU and SSE
+        state, the MSRs (MTRRs, PAT, SYSENTER, EFER, APIC base, TSC) and CR0.CD/NW keep
+        their values (SDM vol. 3A, 9.1 and table 9-1). TLBs and decoded code go."""
+        cdef CPUState* s = self.s
+        cdef CPUState* kept = <CPUState*>malloc(sizeof(CPUState))
+        if kept == NULL:
+            raise MemoryError()
+        memcpy(kept, s, sizeof(CPUState))
+        self.reset()
+        memcpy(s.fpr, kept.fpr, sizeof(s.fpr))
+        s.fcw, s.fsw, s.ftop, s.fempty = kept.fcw, kept.fsw, kept.ftop, kept.fempty
+        s.fop, s.fcs, s.fip, s.fds, s.fdp = kept.fop, kept.fcs, kept.fip, kept.fds, kept.fdp
+        memcpy(s.xmm, kept.xmm, sizeof(s.xmm))
+        s.mxcsr = kept.mxcsr
+        s.efer, s.apic_base, s.pat, s.misc_enable = (kept.efer, kept.apic_base, kept.pat,
+                                                     kept.misc_enable)
+        s.mtrr_def_type = kept.mtrr_def_type
+        memcpy(s.mtrr_fixed, kept.mtrr_fixed, sizeof(s.mtrr_fixed))
+        memcpy(s.mtrr_var, kept.mtrr_var, sizeof(s.mtrr_var))
+        s.sysenter_cs, s.sysenter_esp = kept.sysenter_cs, kept.sysenter_esp
+        s.sysenter_eip = kept.sysenter_eip
+        s.tsc_offset = kept.tsc_offset
+        s.cr0 = (s.cr0 & ~(<uint32_t>(CR0_CD | CR0_NW))) | (kept.cr0 & (CR0_CD | CR0_NW))
+        free(kept)
+        fpu_ferr(s)
+        update_mode(s)
 
     def run(self, uint64_t budget):
         """Execute up to budget instructions; returns the STOP_* reason."""

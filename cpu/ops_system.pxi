@@ -35,8 +35,9 @@ cdef enum:
     CPUID_EXT_NX = 1 << 20
 
     # What this CPU advertises: exactly what the interpreter implements. Not (yet)
-    # implemented, hence absent: VME, MCE, APIC, MCA, PSE36. A later feature adds its
-    # bit here; CR4 follows (cr4_valid_bits).
+    # implemented, hence absent: VME, MCE, MCA, PSE36. A later feature adds its bit
+    # here; CR4 follows (cr4_valid_bits). APIC is added by cpuid_leaf when the platform
+    # attached a local APIC.
     CPUID1_EDX = (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE |
                   CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |
                   CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2)
@@ -112,6 +113,9 @@ cdef void cpuid_leaf(CPUState* s, uint32_t leaf, uint32_t* eax, uint32_t* ebx,
         eax[0] = CPUID_SIGNATURE
         ebx[0] = CPUID1_EBX
         edx[0] = CPUID1_EDX
+        # the flag follows IA32_APIC_BASE[11] (SDM vol. 3A, 10.4.3)
+        if s.apic_base_out != NULL and s.apic_base & APIC_BASE_ENABLE:
+            edx[0] |= CPUID_APIC
     elif leaf == 2:
         eax[0] = CPUID2_EAX
         edx[0] = CPUID2_EDX
@@ -399,6 +403,7 @@ cdef enum:
 
     EFER_NXE = 0x800
     APIC_BASE_BSP = 0x100
+    APIC_BASE_ENABLE = 0x800
     # 8 variable ranges, fixed ranges, write-combining
     MTRRCAP_VALUE = 0x508
 
@@ -496,7 +501,9 @@ cdef bint msr_write(CPUState* s, uint32_t msr, uint64_t v) noexcept nogil:
         # base 35:12, enable 11; BSP (8) is read-only; the rest is reserved
         if v & (PHYS_RSVD | 0x6FF):
             return 0
-        s.apic_base = v | (s.apic_base & APIC_BASE_BSP)
+        s.apic_base = (v & ~(<uint64_t>APIC_BASE_BSP)) | (s.apic_base & APIC_BASE_BSP)
+        if s.apic_base_out != NULL:
+            s.apic_base_out(s.io_ctx, s.apic_base)
     elif msr == MSR_SYSENTER_CS:
         s.sysenter_cs = v & 0xFFFFFFFFU    # 32-bit MSRs on IA-32: EDX is ignored
     elif msr == MSR_SYSENTER_ESP:

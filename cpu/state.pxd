@@ -264,6 +264,7 @@ cdef enum:
     ICPT_SHUTDOWN = 19        # triple fault
     ICPT_COUNT = 20
 ctypedef void (*ferr_out_t)(void* ctx, int level) noexcept nogil
+ctypedef void (*apic_base_out_t)(void* ctx, uint64_t value) noexcept nogil
 
 
 ctypedef struct CPUState:
@@ -378,6 +379,9 @@ ctypedef struct CPUState:
     port_in_t port_in
     port_out_t port_out
     intr_ack_t intr_ack
+    # the local APIC (hw/lapic.py) when one is attached, else NULL: told every write
+    # of IA32_APIC_BASE; CPUID.01H:EDX.APIC is set only with one (and bit 11 set)
+    apic_base_out_t apic_base_out
     void* io_ctx
 
     uint32_t intercepts       # ICPT_* bits for which intercept_fn is asked

@@ -33,7 +33,7 @@ from hw.piix import SMI_CMD_PORT as SMI_CMD
 
 LAPIC_BASE = 0xFEE00000
 IOAPIC_BASE = 0xFEC00000
-IOAPIC_ID = 1
+IOAPIC_ID = 0                      # what the I/O APIC's ID register holds after reset
 PCI_HOLE_END = 0xFEBFFFFF          # PCI memory BARs go between top of RAM and here
 OEM_ID = b"PYX86 "
 OEM_TABLE_ID = b"PYX86PC "

@@ -1,8 +1,9 @@
 """The headless PC that `pyx86 run` builds, and the loop that runs it.
 
 What is in it: RAM, a firmware ROM, the CPU, the port bus with the debug ports, and the
-first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX ELCR
-(the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
+first slice of the PC platform (hw/): the CPU's local APIC (the CPU's interrupt
+controller) and the 82093AA I/O APIC, the master/slave i8259 PICs with the PIIX ELCR
+(in virtual-wire mode through the local APIC's LINT0), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
@@ -35,6 +36,9 @@ Physical memory map:
                          power-on the PCI side: the last 128 KiB of the ROM (all of
                          a smaller ROM, ending at 0xFFFFF), read-only, where real-mode
                          code runs after reset, and nothing below that
+    0xFEC00000           the I/O APIC (one page)
+    0xFEE00000           the local APIC's registers (one page; moves with the
+                         IA32_APIC_BASE MSR, gone while the APIC is disabled there)
     4 GiB - ROM size     the whole ROM, read-only, so the reset vector 0xFFFFFFF0 is
                          its last 16 bytes (F000:FFF0 with CS base 0xFFFF0000)
 Everything else is unmapped (reads all ones, writes ignored).
@@ -74,6 +78,10 @@ from hw.irq import SharedIrqs
 from hw.pci import PciBus
 from hw.pic import DualPic
 from hw.piix import SCI_IRQ, ApmPorts, Piix3Isa, Piix4Pm, ResetControl
+from hw.ioapic import IoApic, PIC_INPUT, isa_input
+from hw.irq import IrqFanout
+from hw.lapic import LocalApic
+from hw.pic import CASCADE_PIN, DualPic
 from hw.pit import Pit
 from hw.rtc import Rtc
 from hw.sysctrl import PortA, PortB
@@ -210,6 +218,7 @@ class Machine:
         self.resets = 0
         self._outcome = None
         self._reset_requested = False
+        self._init_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
         self.fw_cfg = FwCfg(self.mem)
@@ -243,9 +252,7 @@ class Machine:
     def _build_platform(self, rom, memory_mib, serial, serial_input, rtc_start,
                         floppies, post_in_dma):
         cpu, clock, bus = self.cpu, self.clock, self.bus
-        self.pic = DualPic(cpu.set_intr)
-        cpu.intc = self.pic
-        self.irqs = SharedIrqs(self.pic)
+        self._build_interrupts()
         line = self.irqs.line
         self.pit = Pit(clock, line(0))
         self.port_b = PortB(clock, self.pit)
@@ -279,12 +286,35 @@ class Machine:
         self.host_bridge = self.pci.add(I440fx(self.mem, rom), 0)
         self.isa_bridge = self.pci.add(Piix3Isa(self.irqs), 1)
         self.pci.pirq_router = self.isa_bridge.pirq
+        # PIRQA-D also reach I/O APIC inputs 16-19 (the DSDT's _PRT in APIC mode)
+        self.isa_bridge.add_pirq_sink(lambda pirq, level: self.ioapic.set_irq(16 + pirq,
+                                                                              level))
         self.acpi_pm = self.pci.add(Piix4Pm(self.clock, self.irqs.line(SCI_IRQ),
                                             self.irqs.line(SCI_IRQ),
                                             self._acpi_power_off, log=self.log), 1, 3)
         self.pci.add(VgaPci(self.vga), VGA_SLOT)
         self.apm = ApmPorts(self.acpi_pm.smi_command)
         self.reset_control = ResetControl(self._reset_request)
+
+    def _build_interrupts(self):
+        """The 8259 pair, the CPU's local APIC and the I/O APIC, wired as on P6-class
+        boards (the MP spec's default configuration, and QEMU's i440FX): the 8259's
+        INT goes to LINT0 and to I/O APIC input 0; each ISA IRQ goes to the 8259 pair
+        and to the I/O APIC, IRQ0 to its input 2 (hw.ioapic.isa_input); self.irqs are
+        the wired-OR ISA inputs devices get their lines from. The local APIC is the
+        CPU's interrupt controller."""
+        cpu = self.cpu
+        self.lapic = LocalApic(self.clock, self.mem, cpu.set_intr, cpu.nmi,
+                               self._init_request)
+        cpu.intc = self.lapic
+        cpu.attach_apic(self.lapic)
+        self.ioapic = IoApic(self.mem, self.lapic)
+        pic_int = IrqFanout({0: [(self.lapic, 0), (self.ioapic, PIC_INPUT)]}).line(0)
+        self.pic = DualPic(pic_int.set)
+        self.lapic.extint_ack = self.pic.ack
+        self.isa_irqs = IrqFanout({irq: [(self.pic, irq), (self.ioapic, isa_input(irq))]
+                                   for irq in range(16) if irq != CASCADE_PIN})
+        self.irqs = SharedIrqs(self.isa_irqs)
 
     def _build_storage(self, drives):
         """The PIIX3 IDE function with the drives, and their CMOS fields."""
@@ -341,11 +371,20 @@ class Machine:
         self._reset_requested = True
         self.cpu.request_stop()
 
+    def _init_request(self):
+        """The CPU's INIT (an INIT IPI or I/O APIC message), taken after the current
+        instruction: CPU and local APIC restart, the rest of the machine carries on."""
+        self._init_requested = True
+        self.cpu.request_stop()
+
     # -- running ------------------------------------------------------------------
     def reset(self):
         """The RESET line: CPU and devices to power-on state; RAM, CMOS and the RTC's
         time keep their contents."""
+        self._init_requested = False
         self.cpu.reset()
+        self.lapic.reset()
+        self.ioapic.reset()
         self.shutdown.reset()
         for dev in self._devices():
             dev.reset()
@@ -377,6 +416,10 @@ class Machine:
                         return Outcome(Stop.REBOOT, "the guest reset the machine")
                     self.resets += 1
                     self.reset()
+                if self._init_requested:
+                    self._init_requested = False
+                    cpu.init()
+                    self.lapic.init()
                 for uart in self.uarts:
                     uart.poll_input()
                 clock.fire_due()
@@ -397,7 +440,7 @@ class Machine:
                     self.flush()
                 elif reason == STOP_REQUEST:
                     if (self._outcome is None and not self._reset_requested
-                            and not clock.kicked):
+                            and not self._init_requested and not clock.kicked):
                         raise RuntimeError("the CPU stopped on a request nobody made")
                 elif reason == STOP_HLT:
                     outcome = self._halted()

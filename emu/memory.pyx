@@ -138,11 +138,13 @@ cdef class Memory:
         return self.page_dev.get(addr >> PAGE_SHIFT)
 
     def _dispatch_read(self, uint32_t addr, int size):
+        # 64-bit arithmetic: a C int shifted by 32 is undefined (x86 gives 1 << 0)
+        cdef uint64_t mask = (<uint64_t>1 << (8 * size)) - 1
         dev = self._find(addr)
         if dev is None:
-            return (1 << (8 * size)) - 1
+            return mask
         try:
-            return dev.mmio_read(addr, size) & ((1 << (8 * size)) - 1)
+            return dev.mmio_read(addr, size) & mask
         except BaseException as e:       # reported by the run loop, never lost
             if self.mmio_error is None:
                 self.mmio_error = e

@@ -69,3 +69,26 @@ class SharedIrqs:
     def irq_masked(self, pin):
         """Masked when no controller would pass a request on `pin` to the CPU."""
         return all(sink.irq_masked(pin) for sink in self.sinks)
+class IrqFanout:
+    """A wire that runs to inputs of several controllers: the controller end of the
+    IrqLines devices drive. On a PC with an I/O APIC each ISA IRQ goes to the 8259 pair
+    and to an I/O APIC input, and the 8259's INT output to the CPU's LINT0 and to the
+    I/O APIC's input 0.
+
+    routes: {pin: [(controller, controller_pin), ...]}."""
+
+    def __init__(self, routes):
+        self.routes = {pin: tuple(targets) for pin, targets in routes.items()}
+
+    def line(self, pin):
+        if pin not in self.routes:
+            raise ValueError("no interrupt wire %r here" % (pin,))
+        return IrqLine(self, pin)
+
+    def set_irq(self, pin, level):
+        for controller, target in self.routes[pin]:
+            controller.set_irq(target, level)
+
+    def irq_masked(self, pin):
+        """Masked when no controller at the end of the wire passes it on."""
+        return all(c.irq_masked(t) for c, t in self.routes[pin])

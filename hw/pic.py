@@ -1,9 +1,9 @@
 """The PC's two cascaded Intel 8259A programmable interrupt controllers.
 
 Master at ports 0x20/0x21 (IRQ0-7), slave at 0xA0/0xA1 (IRQ8-15) on the master's IR2,
-and the PIIX edge/level control registers (ELCR) at 0x4D0/0x4D1. The pair is the CPU's
-interrupt controller: its INT output drives cpu.set_intr(level), and the CPU's
-interrupt acknowledge cycle is ack() -> vector.
+and the PIIX edge/level control registers (ELCR) at 0x4D0/0x4D1. Its INT output drives
+set_intr(level) (on the PC the local APIC's LINT0 and the I/O APIC's input 0, which
+pass it to the CPU's INTR), and the interrupt acknowledge cycle is ack() -> vector.
 
 Behaviour follows the 8259A data sheet (Intel order no. 231468):
 - ICW1..ICW4 initialisation (single/cascade, ICW4 optional, LTIM), OCW1 mask, OCW2 EOI
@@ -239,9 +239,10 @@ class I8259:
 
 
 class DualPic:
-    """The master/slave pair as the PC wires it; the CPU's `intc`.
+    """The master/slave pair as the PC wires it.
 
-    set_intr: the CPU's INTR input (cpu.set_intr)."""
+    set_intr: where the INT output goes (the CPU's INTR input, cpu.set_intr, when
+    nothing is in between)."""
 
     def __init__(self, set_intr):
         self.set_intr = set_intr

@@ -184,6 +184,68 @@ def test_apic_base_keeps_bsp_bit():
     assert wrmsr_rdmsr(0x1B, 0xFEC00800) == 0xFEC00900
 
 
+class ApicRecorder:
+    def __init__(self):
+        self.writes = []
+
+    def base_written(self, value):
+        self.writes.append(value)
+
+
+def test_attached_apic_hears_base_writes_and_shows_in_cpuid():
+    mem, cpu = new_real_cpu()
+    apic = ApicRecorder()
+    cpu.attach_apic(apic)
+    r = run16("mov eax, 1; cpuid; hlt", cpu, mem)
+    assert r["edx"] >> 9 & 1                                # CPUID.01H:EDX.APIC
+    assert rdmsr(0x1B, cpu, mem) == 0xFEE00900
+    r = run16("""mov ecx, 0x1b
+        mov eax, 0xfe000100
+        xor edx, edx
+        wrmsr
+        mov eax, 1
+        cpuid
+        hlt""", cpu, mem)
+    assert apic.writes == [0xFE000100] and cpu.apic_base == 0xFE000100
+    assert not r["edx"] >> 9 & 1                            # globally disabled: no APIC
+    cpu.attach_apic(None)
+    run16("mov ecx, 0x1b; mov eax, 0xfee00900; xor edx, edx; wrmsr; hlt", cpu, mem)
+    assert apic.writes == [0xFE000100]
+    assert not cpuid(1)[3] >> 9 & 1
+
+
+def test_init_keeps_fpu_sse_msrs_and_cache_bits():
+    """INIT (SDM vol. 3A, 9.1): registers as after RESET, but the x87/SSE state, the
+    MSRs and CR0.CD/NW stay."""
+    mem, cpu = new_real_cpu()
+    r = run16("""fld1
+        mov ecx, 0x277
+        mov eax, 0x00070406
+        mov edx, 0x00070106
+        wrmsr
+        mov eax, cr0
+        and eax, 0x9fffffff
+        mov cr0, eax
+        mov ebx, 0x1234
+        hlt""", cpu, mem)
+    fpu = cpu.fpu_state()
+    simd = cpu.simd_state()
+    cpu.init()
+    assert cpu.get_reg("ebx") == 0 and cpu.eip == 0xFFF0
+    cs = cpu.get_seg("cs")
+    assert (cs["sel"], cs["base"]) == (0xF000, 0xFFFF0000)
+    assert cpu.get_cr(0) == 0x00000010                     # CD and NW as they were
+    assert cpu.fpu_state() == fpu and cpu.simd_state() == simd
+    for sg in ("cs", "ds", "es", "ss"):
+        cpu.load_seg_real(sg, 0)
+    assert rdmsr(0x277, cpu, mem) == 0x0007010600070406
+    cpu.reset()
+    for sg in ("cs", "ds", "es", "ss"):
+        cpu.load_seg_real(sg, 0)
+    assert cpu.fpu_state() != fpu
+    assert rdmsr(0x277, cpu, mem) == 0x0007040600070406
+
+
 def test_sysenter_msrs_are_32_bits():
     assert wrmsr_rdmsr(0x176, 0x1234_0000_5678) == 0x5678
 

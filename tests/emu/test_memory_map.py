@@ -45,3 +45,30 @@ def test_remap_drops_tlb_and_decoded_code():
     cpu.eip = 0
     cpu.run(10)
     assert cpu.get_reg("eax") & 0xFFFF == 10
+
+
+def test_cpu_reads_mmio_and_unmapped_dwords_whole():
+    """A 32-bit CPU read of an MMIO page gets all 32 bits the device returns, and of an
+    unmapped page all ones (MOV EAX,[EBX] / MOV ECX,[EDI] in real mode with 32-bit
+    addressing, A20 enabled)."""
+    class Device:
+        def mmio_read(self, addr, size):
+            return 0x12345678
+
+        def mmio_write(self, addr, value, size):
+            pass
+
+    mem = Memory(1 * MIB)
+    cpu = CPU(mem)
+    mem.map_mmio(0xFEE00000, 0x1000, Device())
+    mem.write(0x1000, b"\x66\x67\x8b\x03"             # mov eax, [ebx]
+                      b"\x66\x67\x8b\x0f\xf4")        # mov ecx, [edi]; hlt
+    cpu.load_seg_real("cs", 0)
+    cpu.load_seg_real("ds", 0)
+    cpu.set_seg("ds", 0, 0, 0xFFFFFFFF, 0x93)         # 4 GiB limit ("unreal" mode)
+    cpu.eip = 0x1000
+    cpu.set_reg("ebx", 0xFEE00030)
+    cpu.set_reg("edi", 0xFED00000)
+    cpu.run(10)
+    assert cpu.get_reg("eax") == 0x12345678
+    assert cpu.get_reg("ecx") == 0xFFFFFFFF
