@@ -142,7 +142,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None):
+                 rtc_start=None, boot="c"):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -151,7 +151,8 @@ class Machine:
         serial, serial_input: COM1's host ends, a binary stream and an emu.chardev
         source (None: not connected); wakeup: the threading.Event such sources set;
         realtime: guest time is wall-clock time (default: from the instruction count);
-        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock)."""
+        rtc_start: naive UTC datetime the RTC starts at (None: the host's clock);
+        boot: the first boot device the CMOS names to the BIOS (a, c or d)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -166,7 +167,7 @@ class Machine:
         self._reset_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
-        self._build_platform(memory_mib, serial, serial_input, rtc_start)
+        self._build_platform(memory_mib, serial, serial_input, rtc_start, boot)
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -178,7 +179,7 @@ class Machine:
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
 
-    def _build_platform(self, memory_mib, serial, serial_input, rtc_start):
+    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, boot):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self.pic = DualPic(cpu.set_intr)
         cpu.intc = self.pic
@@ -189,7 +190,7 @@ class Machine:
         self.kbc = I8042(clock, self.pic.line(1), self.pic.line(12), self.a20.set_kbc,
                          self._reset_request)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
-        self.rtc.fill_config(memory_mib * MIB)
+        self.rtc.fill_config(memory_mib * MIB, boot)
         self.serial_out = serial
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),

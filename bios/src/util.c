@@ -40,15 +40,20 @@ size_t strlen(const char *s)
 
 /* COM1 (if POST found it) gets the log too; waiting for THRE keeps the 16-byte FIFO
  * from overflowing */
+static void serial_putc(char c)
+{
+    for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
+        ;
+    outb(COM1 + UART_THR, c);
+}
+
 void log_putc(char c)
 {
     outb(DEBUGCON, c);
     if (inb(COM1 + UART_LCR) == 0x03) {       /* 8N1 as POST set it: the port is ours */
         if (c == '\n')
-            log_putc('\r');
-        for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
-            ;
-        outb(COM1 + UART_THR, c);
+            serial_putc('\r');
+        serial_putc(c);
     }
 }
 
