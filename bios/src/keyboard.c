@@ -172,9 +172,10 @@ static void process(uint8_t code)
         bda_set8(BDA_KB_FLAGS3, f3 | KF3_E0);
         return;
     }
-    if (code == 0xFA || code == 0xFE || code == 0xAA || code == 0x00 || code == 0xFF ||
-        code == 0xE1) {
-        bda_set8(BDA_KB_FLAGS3, f3);           /* acks, BAT result, overrun, Pause */
+    /* keyboard replies (ack, resend), overrun, the Pause prefix; AA is not among them:
+     * after POST it is the left Shift's break code */
+    if (code == 0xFA || code == 0xFE || code == 0x00 || code == 0xFF || code == 0xE1) {
+        bda_set8(BDA_KB_FLAGS3, f3);
         return;
     }
     switch (sc) {

@@ -3,7 +3,8 @@
 The BIOS posts and, with no disk attached, ends in INT 18h ("No bootable device",
 waiting for a key in INT 16h with interrupts on). At that point the machine is in the
 state a boot sector starts in: IVT, BDA, EBDA and the devices set up, no interrupt
-in service (the CPU waits in HLT between timer ticks). The harness stops it there,
+in service (the CPU waits in HLT between timer ticks). The harness stops it in
+that HLT,
 puts the test program at 0000:7C00 and starts it as INT 19h would (DL = drive,
 SS:SP = 0000:7C00, interrupts on). Programs store results in RAM at RESULTS and end
 with isa-debug-exit (port 0xF4), so the test reads memory and registers afterwards.
@@ -46,27 +47,36 @@ class BiosPC:
         assert outcome.stop is Stop.LIMIT, outcome
         return outcome
 
-    def run_until(self, text, budget=POST_BUDGET):
+    def run_until(self, text, budget=POST_BUDGET, chunk=CHUNK):
         """Run until the debug console has printed `text`."""
         start = self.cpu.icount
         while text not in self.log.getvalue():
             assert self.cpu.icount - start < budget, \
                 "no %r after %d instructions; log: %r" % (text, budget, self.log.getvalue())
-            self.run_for(CHUNK)
-
-    def at_rest(self):
-        """No interrupt handler is running: interrupts on and none in service."""
-        pic = self.m.pic
-        return self.cpu.interrupts_enabled and not pic.master.isr and not pic.slave.isr
+            self.run_for(chunk)
 
     def wait_for_boot_failure(self):
-        """Run POST and the boot attempt up to INT 18h's wait for a key, at rest."""
-        self.run_until(b"Press a key to try again.\n")
+        """Run POST and the boot attempt up to INT 18h's wait for a key: the CPU in the
+        HLT of INT 16h's wait loop, no interrupt in service."""
+        # small steps at the end: the guest time that passes in the wait stays short
+        self.run_until(b"No bootable device.\n")
+        self.run_until(b"Press a key to try again.\n", chunk=2000)
+        # chunks until the first HLT (guest time jumps past the run's own 10 ns per
+        # instruction), then single steps to the next one
+        clock = self.m.clock
         for _ in range(1000):
-            if self.at_rest():
-                return
-            self.run_for(97)
-        raise AssertionError("the BIOS never came to rest waiting for a key")
+            before = clock.now()
+            self.run_for(200)
+            if self.cpu.halted or clock.now() - before > 200 * 20:
+                break
+        for _ in range(20_000):
+            if self.cpu.halted:
+                break
+            self.run_for(1)
+        else:
+            raise AssertionError("the BIOS never halted waiting for a key")
+        pic = self.m.pic
+        assert not pic.master.isr and not pic.slave.isr
 
     def start(self, code, drive=0x80):
         """Start a program at 0000:7C00 as INT 19h starts a boot sector."""
@@ -87,6 +97,10 @@ class BiosPC:
         """Assemble src (16-bit, origin 0x7C00), start it, run it to its debug exit."""
         self.start(asm(src + EXIT), **kw)
         return self.finish(budget)
+
+    def step(self, n):
+        """Run n more instructions (or to the program's end); the Outcome."""
+        return self.m.run(self.cpu.icount + n)
 
     def finish(self, budget=20_000_000):
         outcome = self.m.run(self.cpu.icount + budget)
