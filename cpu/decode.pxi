@@ -348,6 +348,12 @@ cdef void code_page_written(void* ctx, uint32_t page) noexcept nogil:
     s.mem.page_flags[page] &= ~PG_CODE
 
 
+cdef void memory_remapped(void* ctx) noexcept nogil:
+    """Called by emu.memory when the physical page map changes: TLB entries hold host
+    pointers, so they all go (the changed code pages were invalidated one by one)."""
+    tlb_flush(<CPUState*>ctx, 0)
+
+
 cdef void icache_flush(CPUState* s) noexcept nogil:
     cdef int k
     for k in range(ICACHE_SIZE):

@@ -122,6 +122,7 @@ cdef class CPU:
         self.s.mem = &mem.pm
         mem.pm.code_write = code_page_written
         mem.pm.code_ctx = <void*>self.s
+        mem.pm.remap = memory_remapped
         self.s.port_in = _port_in
         self.s.port_out = _port_out
         self.s.intr_ack = _intr_ack
@@ -135,6 +136,7 @@ cdef class CPU:
         if self.s != NULL:
             if self.mem is not None and self.mem.pm.code_ctx == <void*>self.s:
                 self.mem.pm.code_write = NULL
+                self.mem.pm.remap = NULL
             free(self.s.icache)
             free(self.s.code_chunks)
             free(self.s)

@@ -1,10 +1,12 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
+    pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
     pyx86 run --headless [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
               [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
-              [--max-instructions N] [--no-reboot] [--stats]
+              [--kernel FILE [--initrd FILE] [--append CMDLINE]]
+              [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
 
 Messages go to stderr, one line each, prefixed "pyx86: "; a run that ends abnormally
 adds the CPU register dump. Guest console output (port E9) and the first serial port
@@ -22,9 +24,11 @@ from dataclasses import dataclass
 from bios.build import BuildError, image as bios_image
 from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
+from emu.linuxboot import KernelError
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
+from images import cli as images_cli
 
 PROG = "pyx86"
 OWN_BIOS = "own"
@@ -36,6 +40,7 @@ EXIT_USAGE = 2
 EXIT_HALTED = 4
 EXIT_TRIPLE_FAULT = 6
 EXIT_LIMIT = 8
+EXIT_TIMEOUT = 10
 EXIT_INTERNAL = 12
 EXIT_INTERRUPTED = 130
 
@@ -47,6 +52,7 @@ EXIT_STATUSES = (
     ("4", "the CPU halted for good (HLT with IF=0, or no unmasked interrupt can come)"),
     ("6", "triple fault with --no-reboot (without it the machine resets, as a PC does)"),
     ("8", "--max-instructions reached"),
+    ("10", "--timeout reached"),
     ("12", "internal emulator error (PYX86_DEBUG=1 prints the Python traceback)"),
     ("130", "interrupted by Ctrl+C"),
 )
@@ -57,6 +63,7 @@ _STOP_STATUS = {
     Stop.TRIPLE_FAULT: EXIT_TRIPLE_FAULT,
     Stop.REBOOT: EXIT_POWER_OFF,
     Stop.LIMIT: EXIT_LIMIT,
+    Stop.TIMEOUT: EXIT_TIMEOUT,
 }
 
 
@@ -103,6 +110,16 @@ def _rtc_time(text):
         value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     if not 1900 <= value.year <= 9999:
         raise argparse.ArgumentTypeError("year %d is outside 1900..9999" % value.year)
+    return value
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return value
 
 
@@ -174,12 +191,26 @@ def build_parser():
                         "(UTC unless an offset is given) for reproducible runs")
     r.add_argument("--max-instructions", metavar="N", type=_count,
                    help="stop after N instructions (exit status 8)")
+    r.add_argument("--kernel", metavar="FILE",
+                   help="boot a Linux bzImage or a Multiboot kernel directly (loaded "
+                        "through fw_cfg by an option ROM, as QEMU's -kernel)")
+    r.add_argument("--initrd", metavar="FILE",
+                   help="Linux: the initial ramdisk; Multiboot: modules, comma-separated,"
+                        " each \"FILE [ARGS]\"")
+    r.add_argument("--append", metavar="CMDLINE", default="",
+                   help="the kernel command line")
+    r.add_argument("--timeout", metavar="SECONDS", type=_seconds,
+                   help="stop after this much wall-clock time (exit status 10)")
     r.add_argument("--no-reboot", action="store_true",
                    help="exit instead of resetting the machine: on a triple fault (status "
                         "6) or when the guest resets it (status 0), as QEMU's -no-reboot")
     r.add_argument("--stats", action="store_true",
                    help="print instructions, seconds and MIPS at exit")
     r.set_defaults(func=run_command)
+    i = sub.add_parser("images", help="list or build test images (as python -m images)",
+                       description="Build test images into a cache folder.")
+    images_cli.add_arguments(i)
+    i.set_defaults(func=lambda args: RunReport(images_cli.run(args)))
     return p
 
 
@@ -241,12 +272,18 @@ def _build_machine(args, stdout, stdin, log, files):
     elif args.serial != "none":
         serial = _open_output(args.serial, True, "serial output")
         files.append(serial)
+    if args.kernel is None and (args.initrd or args.append):
+        raise UsageError("--initrd and --append need --kernel")
+    kernel = None if args.kernel is None else (args.kernel, args.initrd, args.append)
     try:
         return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
                        debugcon_port=args.debugcon_port, post_log=post_log,
                        post_port=args.post_port, reboot=not args.no_reboot, log=log,
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
-                       realtime=args.realtime, rtc_start=args.rtc_time, boot=args.boot)
+                       realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
+                       boot=args.boot)
+    except KernelError as e:
+        raise UsageError(str(e)) from None
     except MemoryError:
         raise UsageError("cannot allocate %d MiB of guest RAM" % args.memory) from None
     except PortConflict as e:
@@ -294,7 +331,7 @@ def _execute(machine, args, say, stderr):
     """Run the machine; every way the run can end becomes a status and a message."""
     start = time.perf_counter()
     try:
-        outcome = machine.run(args.max_instructions)
+        outcome = machine.run(args.max_instructions, args.timeout)
         if outcome.stop is Stop.DEBUG_EXIT:
             report = RunReport(((outcome.value << 1) | 1) & 0xFF, message=outcome.message)
         else:

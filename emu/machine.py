@@ -5,8 +5,10 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 (the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
-reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12). Devices get their IRQ as an hw.irq.IrqLine and their time from
+reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
+mouse (IRQ12), the two i8237 DMA controllers with their page registers, and the
+82077AA floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy
+images given (their types go into CMOS). Devices get their IRQ as an hw.irq.IrqLine and their time from
 emu.clock.
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
@@ -32,14 +34,22 @@ that could raise it -- ends the run.
 import enum
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
+from emu import acpi
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
+from bios.optionrom import kernelboot_rom
+from emu.linuxboot import load_kernel
 from emu.memory import Memory
 from emu.portbus import PortBus
+from hw import fw_cfg
+from hw.fw_cfg import FwCfg
+from hw.dma import Dma, SPARE_PAGE_PORTS
+from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
 from hw.i8042 import I8042
 from hw.pic import DualPic
 from hw.pit import Pit
@@ -53,6 +63,7 @@ ROM_GRANULE = 4 * KIB                  # ROM images are whole pages
 ROM_MAX = 16 * MIB                     # the top-of-4-GiB flash window of P6 chipsets
 ISA_BIOS_TOP = 0x100000                # the low alias ends at 1 MiB ...
 ISA_BIOS_MAX = 128 * KIB               # ... and is at most 0xE0000-0xFFFFF
+KERNEL_ROM_ADDR = 0xC8000              # the --kernel option ROM, in the ISA ROM space
 MEMORY_MIB_MIN = 1
 MEMORY_MIB_MAX = 3072                  # leaves the top GiB for ROM and (later) MMIO
 SLICE = 1_000_000                      # most instructions per cpu.run(): Ctrl+C, console
@@ -109,6 +120,7 @@ class Stop(enum.Enum):
     TRIPLE_FAULT = "triple fault"      # with reboot disabled
     REBOOT = "reboot"                  # the guest reset the machine, reboot disabled
     LIMIT = "instruction limit"
+    TIMEOUT = "timeout"                # --timeout: wall-clock seconds ran out
 
 
 @dataclass
@@ -142,7 +154,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None, boot="c"):
+                 rtc_start=None, kernel=None, fda=None, fdb=None, boot="c"):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -152,6 +164,10 @@ class Machine:
         source (None: not connected); wakeup: the threading.Event such sources set;
         realtime: guest time is wall-clock time (default: from the instruction count);
         rtc_start: naive UTC datetime the RTC starts at (None: the host's clock);
+        kernel: (KERNEL, INITRD or None, CMDLINE) to boot through the kernel-boot
+        option ROM (emu.linuxboot); raises linuxboot.KernelError when it can't;
+        fda, fdb: emu.diskimage.DiskImage of a floppy in drive A:/B: (None: no drive;
+        the drive's type follows the image's size, ImageError for an unknown size);
         boot: the first boot device the CMOS names to the BIOS (a, c or d)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
@@ -167,7 +183,19 @@ class Machine:
         self._reset_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
-        self._build_platform(memory_mib, serial, serial_input, rtc_start, boot)
+        self.fw_cfg = FwCfg(self.mem)
+        self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
+        self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
+        for file, data in acpi.build(memory_mib * MIB).items():
+            self.fw_cfg.add_file(file, data)
+        # a POST latch placed at a spare DMA page latch takes that port over
+        post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
+        self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb),
+                             post_in_dma, boot)
+        self.kernel_info = None
+        if kernel is not None:
+            self.kernel_info = load_kernel(self.fw_cfg, *kernel, memory_mib * MIB)
+            self.mem.map_rom(KERNEL_ROM_ADDR, kernelboot_rom().ljust(ROM_GRANULE, b"\xff"))
         # fixed ports first, so a conflict names the user-placed device second
         DebugExit(self._debug_exit).attach(self.bus)
         self.shutdown = BochsShutdown(self._power_off)
@@ -179,7 +207,8 @@ class Machine:
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
 
-    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, boot):
+    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, floppies,
+                        post_in_dma, boot):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self.pic = DualPic(cpu.set_intr)
         cpu.intc = self.pic
@@ -191,6 +220,13 @@ class Machine:
                          self._reset_request)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB, boot)
+        self.dma = Dma(self.mem, leave=post_in_dma)
+        self.fdc = Fdc(clock, self.pic.line(FDC_IRQ), self.dma.channel(FDC_DMA))
+        for drive, image in enumerate(floppies):
+            if image is not None:
+                self.fdc.connect(drive, geometry_of(image).drive)
+                self.fdc.insert(drive, image)
+        self.rtc.set_floppy_types(*self.fdc.cmos_types())
         self.serial_out = serial
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
@@ -199,8 +235,8 @@ class Machine:
             dev.attach(bus)
 
     def _devices(self):
-        return (self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
-                self.kbc)
+        return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
+                *self.uarts, self.kbc, self.dma, self.fdc)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -234,16 +270,21 @@ class Machine:
         if self.serial_out is not None:
             self.serial_out.flush()
 
-    def run(self, max_instructions=None):
+    def run(self, max_instructions=None, timeout=None):
         """Run until the guest or a limit ends the run; returns the Outcome.
 
-        max_instructions counts from power-on, across reboots. KeyboardInterrupt and
-        device errors propagate to the caller with the machine state intact."""
+        max_instructions counts from power-on, across reboots; timeout is in wall-clock
+        seconds from now. KeyboardInterrupt and device errors propagate to the caller
+        with the machine state intact."""
         cpu, clock = self.cpu, self.clock
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
                 if self._outcome is not None:
                     return self._outcome
+                if deadline is not None and time.monotonic() >= deadline:
+                    return Outcome(Stop.TIMEOUT, "timeout: %g s of wall-clock time"
+                                   % timeout)
                 if self._reset_requested:
                     self._reset_requested = False
                     if not self.reboot:         # as QEMU's -no-reboot: exit instead

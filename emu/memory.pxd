@@ -12,6 +12,7 @@ cdef enum:
 ctypedef uint32_t (*mmio_read_t)(void* ctx, uint32_t addr, int size) noexcept nogil
 ctypedef void (*mmio_write_t)(void* ctx, uint32_t addr, uint32_t val, int size) noexcept nogil
 ctypedef void (*code_write_t)(void* ctx, uint32_t page) noexcept nogil
+ctypedef void (*remap_t)(void* ctx) noexcept nogil
 
 ctypedef struct PhysMem:
     uint8_t* ram
@@ -23,12 +24,15 @@ ctypedef struct PhysMem:
     void* mmio_ctx
     code_write_t code_write   # set by the CPU: a write hit a PG_CODE page
     void* code_ctx
+    remap_t remap             # set by the CPU: the page map changed (flush the TLB)
 
 
 cdef class Memory:
     cdef PhysMem pm
-    cdef list regions          # (start, end, device) MMIO windows, sorted
-    cdef list roms             # keeps ROM byte buffers alive
+    cdef dict page_dev         # page number -> MMIO device
+    cdef list roms             # keeps ROM and device buffers alive
     cdef object mmio_error     # first exception raised by a device handler
     cdef uint32_t phys_read(self, uint32_t addr, int size) noexcept nogil
     cdef void phys_write(self, uint32_t addr, uint32_t val, int size) noexcept nogil
+    cdef void _set_page(self, uint32_t page, uint8_t* host, uint8_t flags)
+    cdef void _remapped(self)

@@ -2,8 +2,13 @@
 """Physical memory: owns guest RAM and ROM images and routes MMIO windows to devices.
 
 Guest RAM is one calloc'd C buffer; the CPU and DMA-capable devices get views of it.
-Every 4 KiB page has a host pointer (RAM/ROM) or none (MMIO/unmapped) and flag bits.
-Unmapped addresses read as all ones and ignore writes, as on a PC bus.
+Every 4 KiB page has a host pointer (RAM, ROM or a device buffer such as a linear
+framebuffer) or none (MMIO/unmapped) and flag bits. Unmapped addresses read as all ones
+and ignore writes, as on a PC bus.
+
+The map can change while the guest runs (PCI BARs, the i440FX PAM shadow registers):
+every change invalidates decoded instructions on the pages it touches and tells the
+CPU to drop its TLB, whose entries hold host pointers.
 """
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
@@ -33,7 +38,7 @@ cdef class Memory:
         self.pm.mmio_read = _mmio_read
         self.pm.mmio_write = _mmio_write
         self.pm.mmio_ctx = <void*>self
-        self.regions = []
+        self.page_dev = {}
         self.roms = []
         self.mmio_error = None
         cdef uint64_t p
@@ -51,37 +56,80 @@ cdef class Memory:
     def ram_size(self):
         return self.pm.ram_size
 
+    cdef void _set_page(self, uint32_t page, uint8_t* host, uint8_t flags):
+        if self.pm.page_flags[page] & PG_CODE and self.pm.code_write:
+            self.pm.code_write(self.pm.code_ctx, page)
+        self.pm.page_host[page] = host
+        self.pm.page_flags[page] = flags
+        if not flags & PG_MMIO:
+            self.page_dev.pop(page, None)
+
+    cdef void _remapped(self):
+        if self.pm.remap:
+            self.pm.remap(self.pm.code_ctx)
+
+    @staticmethod
+    def _check_window(uint64_t addr, uint64_t size, what):
+        if addr & 0xFFF or size & 0xFFF or size == 0:
+            raise ValueError("%s must be page aligned and a whole number of pages" % what)
+        if addr + size > (<uint64_t>1 << 32):
+            raise ValueError("%s does not fit below 4 GiB" % what)
+
     def map_rom(self, uint32_t addr, bytes data):
-        """Map `data` read-only at physical `addr` (page aligned, whole pages)."""
-        cdef Py_ssize_t n = len(data)
-        if addr & 0xFFF or n & 0xFFF or n == 0:
-            raise ValueError("ROM must be page aligned and a whole number of pages")
-        if <uint64_t>addr + n > (<uint64_t>1 << 32):
-            raise ValueError("ROM does not fit below 4 GiB")
+        """Map a copy of `data` read-only at physical `addr` (page aligned, whole pages)."""
         buf = bytearray(data)
+        self.map_buffer(addr, buf, readonly=True)
+
+    def map_buffer(self, uint32_t addr, buf, Py_ssize_t offset=0, size=None,
+                   bint readonly=False):
+        """Show `buf` (a bytearray the caller keeps; from `offset`, `size` bytes) as guest
+        pages at `addr`: a device's memory that the CPU reads and writes directly."""
+        cdef Py_ssize_t n = len(buf) - offset if size is None else size
+        self._check_window(addr, n, "a memory window")
+        if offset < 0 or offset & 0xFFF or offset + n > len(buf):
+            raise ValueError("buffer window outside the buffer")
         self.roms.append(buf)
-        cdef uint8_t* host = <uint8_t*>(<char*>buf)
+        cdef uint8_t* host = <uint8_t*>(<char*>buf) + offset
         cdef uint32_t i
         for i in range(n >> PAGE_SHIFT):
-            self.pm.page_host[(addr >> PAGE_SHIFT) + i] = host + (<uint64_t>i << PAGE_SHIFT)
-            self.pm.page_flags[(addr >> PAGE_SHIFT) + i] = PG_ROM
+            self._set_page((addr >> PAGE_SHIFT) + i, host + (<uint64_t>i << PAGE_SHIFT),
+                           PG_ROM if readonly else 0)
+        self._remapped()
+
+    def map_ram(self, uint32_t addr, uint32_t size):
+        """Give [addr, addr+size) back to the guest RAM at the same addresses."""
+        self._check_window(addr, size, "a RAM window")
+        if <uint64_t>addr + size > self.pm.ram_size:
+            raise ValueError("RAM window %#x+%#x is beyond the RAM size" % (addr, size))
+        cdef uint32_t i
+        for i in range(size >> PAGE_SHIFT):
+            self._set_page((addr >> PAGE_SHIFT) + i, self.pm.ram + addr + (i << PAGE_SHIFT), 0)
+        self._remapped()
 
     def map_mmio(self, uint32_t addr, uint32_t size, device):
         """Route [addr, addr+size) to device.mmio_read(addr, size) / mmio_write(addr, val, size)."""
-        if addr & 0xFFF or size & 0xFFF or size == 0:
-            raise ValueError("MMIO window must be page aligned")
-        self.regions.append((addr, addr + size, device))
-        self.regions.sort(key=lambda r: r[0])
+        self._check_window(addr, size, "an MMIO window")
         cdef uint32_t i
         for i in range(size >> PAGE_SHIFT):
-            self.pm.page_host[(addr >> PAGE_SHIFT) + i] = NULL
-            self.pm.page_flags[(addr >> PAGE_SHIFT) + i] = PG_MMIO
+            self._set_page((addr >> PAGE_SHIFT) + i, NULL, PG_MMIO)
+            self.page_dev[(addr >> PAGE_SHIFT) + i] = device
+        self._remapped()
+
+    def unmap(self, uint32_t addr, uint32_t size):
+        """Nothing at [addr, addr+size): reads float high, writes are ignored."""
+        self._check_window(addr, size, "an unmapped window")
+        cdef uint32_t i
+        for i in range(size >> PAGE_SHIFT):
+            self._set_page((addr >> PAGE_SHIFT) + i, NULL, PG_MMIO)
+            self.page_dev.pop((addr >> PAGE_SHIFT) + i, None)
+        self._remapped()
+
+    def ram_view(self):
+        """A writable memoryview of all guest RAM (for DMA straight into RAM)."""
+        return <uint8_t[:self.pm.ram_size]>self.pm.ram
 
     def _find(self, uint32_t addr):
-        for start, end, dev in self.regions:
-            if start <= addr < end:
-                return dev
-        return None
+        return self.page_dev.get(addr >> PAGE_SHIFT)
 
     def _dispatch_read(self, uint32_t addr, int size):
         dev = self._find(addr)

@@ -61,6 +61,11 @@ class PortBus:
         for port in range(first, first + count):
             self._claims[port] = c
 
+    def release(self, first, count):
+        """Free ports first..first+count-1 (a PCI BAR moved or was disabled)."""
+        for port in range(first, first + count):
+            self._claims[port] = None
+
     def owner(self, port):
         """Name of the device claiming port, or None."""
         c = self._claims[port & 0xFFFF]

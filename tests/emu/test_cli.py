@@ -351,3 +351,23 @@ def test_unwritable_post_log(run_rom, tmp_path):
     assert p.returncode == cli.EXIT_USAGE
     assert err(p).startswith("pyx86: error: cannot open POST log ")
     assert "No such file or directory" in err(p)
+
+
+def test_timeout_is_its_own_status(run_rom):
+    start = time.monotonic()
+    p = run_rom(rom16("spin: jmp spin\n"), "--timeout", "1.5")
+    assert p.returncode == cli.EXIT_TIMEOUT
+    assert "pyx86: timeout: 1.5 s of wall-clock time\n" in err(p)
+    assert_dump(p)
+    assert time.monotonic() - start < 30
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--timeout", "0"], "must be more than 0 seconds"),
+    (["--append", "quiet"], "--initrd and --append need --kernel"),
+    (["--kernel", "/nonexistent/bzImage"], "kernel /nonexistent/bzImage: no such file"),
+])
+def test_kernel_and_timeout_usage_errors(run_rom, extra, message):
+    p = run_rom(rom16(debug_exit(0)), *extra)
+    assert p.returncode == cli.EXIT_USAGE
+    assert message in err(p) and err(p).count("\n") == 1
