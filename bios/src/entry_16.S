@@ -95,6 +95,13 @@ to_real16:
     outb %al, $0x70
     movw $0x0003, %ax           /* the screen: VGA text mode 3 */
     int $0x10
+    /* the 16-bit part of POST (option ROMs): called like an interrupt handler */
+    pushfw
+    pushw %cs
+    pushw $1f
+    pushl $post16
+    jmp entry_common
+1:
     /* fall through */
 
 /* boot (again): INT 19h on a fresh stack; INT 18h comes here to retry, so its own

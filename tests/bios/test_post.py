@@ -5,6 +5,7 @@ import tempfile
 import pytest
 
 from bios import build
+from emu.machine import Stop
 from tests.bios.harness import POST_BUDGET, BiosPC
 
 
@@ -76,3 +77,17 @@ def test_missing_toolchain_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("PYX86_GCC", "/nonexistent/gcc")
     with pytest.raises(build.BuildError, match="needs gcc, ld, objcopy.*not found: gcc"):
         build.build(force=True)
+
+
+def test_option_rom_hooks_the_boot(tmp_path):
+    """POST runs the option ROMs in C0000-DFFFF: --kernel's ROM hooks INT 19h and
+    boots a tiny bzImage that prints its command line (tests/emu/test_kernelboot)."""
+    from tests.emu.test_kernelboot import bzimage
+    kernel = tmp_path / "bzImage"
+    kernel.write_bytes(bzimage())
+    pc = BiosPC(kernel=(str(kernel), None, "console=ttyS0"))
+    outcome = pc.m.run(20_000_000)
+    log = pc.log.getvalue()
+    assert outcome.stop is Stop.DEBUG_EXIT and outcome.value == 0, (outcome, log)
+    assert b"option ROM at c8000" in log
+    assert log.endswith(b"console=ttyS0")
