@@ -7,6 +7,8 @@ from setuptools import Extension, find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 subprocess.check_call([sys.executable, os.path.join(HERE, "cpu", "gen_optable.py")])
+# pyx86's BIOS image (bios/out/bios.bin), built with the same gcc and binutils
+subprocess.check_call([sys.executable, "-m", "bios", "build"], cwd=HERE)
 
 from Cython.Build import cythonize  # noqa: E402
 
@@ -22,5 +24,6 @@ extensions = [
 setup(
     packages=find_packages(include=["cpu*", "emu*", "hw*", "bios*", "ui*", "images*"]),
     ext_modules=cythonize(extensions, language_level=3, annotate=bool(os.environ.get("PYX86_ANNOTATE"))),
-    package_data={"cpu": ["*.pxd", "*.pxi"], "emu": ["*.pxd"], "hw": ["*.bin"]},
+    package_data={"cpu": ["*.pxd", "*.pxi"], "emu": ["*.pxd"], "hw": ["*.bin"],
+                  "bios": ["src/*", "out/bios.bin", "out/bios.stamp"]},
 )

@@ -1,7 +1,8 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
     pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
-    pyx86 run --bios ROM.bin --headless [--memory MIB] [--debugcon stdio|none|PATH]
+    pyx86 run --headless [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
+              [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--kernel FILE [--initrd FILE] [--append CMDLINE]]
@@ -21,6 +22,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from bios.build import BuildError, image as bios_image
 from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.linuxboot import KernelError
@@ -31,6 +33,7 @@ from emu.portbus import PortConflict
 from images import cli as images_cli
 
 PROG = "pyx86"
+OWN_BIOS = "own"
 
 # Exit statuses. Ours are all even, so they never collide with isa-debug-exit's odd
 # (V<<1)|1 (which the OS truncates to 8 bits, like QEMU's own exit status).
@@ -146,18 +149,23 @@ def build_parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     r = sub.add_parser(
-        "run", help="run a firmware ROM",
+        "run", help="power on the PC (with pyx86's BIOS or a firmware ROM)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Power on a PC with ROM as its firmware (mapped below 4 GiB and at "
-                    "0xE0000-0xFFFFF; execution starts at F000:FFF0).",
+        description="Power on a PC with pyx86's BIOS or ROM as its firmware (mapped below "
+                    "4 GiB and at 0xE0000-0xFFFFF; execution starts at F000:FFF0).",
         epilog="devices: i8259 PICs (0x20, 0xA0, ELCR 0x4D0), i8254 PIT (0x40, IRQ0), "
                "RTC/CMOS (0x70, IRQ8),\n16550A COM1 (0x3F8, IRQ4) and COM2 (0x2F8, "
                "IRQ3), port 0x61, port 0x92 (fast A20, reset).\n"
                "debug ports: 0xE9 console (read gives 0xE9), 0x80 POST codes, 0xF4 "
                "isa-debug-exit,\n0x8900 Bochs shutdown (\"Shutdown\" bytewise).\n\n"
                "exit statuses:\n" + exit_status_table())
-    r.add_argument("--bios", metavar="ROM", required=True,
-                   help="firmware image: a multiple of 4 KiB, at most 16 MiB")
+    r.add_argument("--bios", metavar="own|ROM", default=OWN_BIOS,
+                   help="firmware: `own` (the default) is pyx86's BIOS, built from "
+                        "bios/src when needed; or an image file, a multiple of 4 KiB "
+                        "and at most 16 MiB")
+    r.add_argument("--boot", choices=("c", "a", "d"), default="c",
+                   help="first boot device the CMOS names: c hard disk (default), "
+                        "a floppy, d CD-ROM; the others follow in the order c, a, d")
     r.add_argument("--headless", action="store_true",
                    help="no window: the guest talks through the debug ports "
                         "(required: there is no window front end yet)")
@@ -242,10 +250,20 @@ def _stdin_source(stdin, wakeup):
     return FdSource(fd, wakeup)
 
 
+def _firmware(name):
+    """The ROM image for --bios: ours (built when its sources changed) or a file."""
+    if name != OWN_BIOS:
+        return load_rom(name)
+    try:
+        return bios_image()
+    except BuildError as e:
+        raise UsageError(str(e)) from None
+
+
 def _build_machine(args, stdout, stdin, log, files):
     if not args.headless:
         raise UsageError("there is no window front end yet: run with --headless")
-    rom = load_rom(args.bios)
+    rom = _firmware(args.bios)
     debugcon = None
     if args.debugcon == "stdio":
         debugcon = stdout
@@ -276,7 +294,7 @@ def _build_machine(args, stdout, stdin, log, files):
                        post_port=args.post_port, reboot=not args.no_reboot, log=log,
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
                        realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
-                       drives=drives)
+                       drives=drives, boot=args.boot)
     except KernelError as e:
         raise UsageError(str(e)) from None
     except MemoryError:

@@ -187,7 +187,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None, kernel=None, fda=None, fdb=None, drives=None):
+                 rtc_start=None, kernel=None, fda=None, fdb=None, drives=None, boot="c"):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -204,7 +204,8 @@ class Machine:
         drives: {"hda".."hdd": emu.diskimage.DiskImage, "cdrom": DiskImage or None}:
         an image of 512-byte sectors is an ATA disk, one of 2048-byte sectors a
         CD-ROM drive holding it; "cdrom" is a CD-ROM drive at hdc (None: no disc).
-        The drives, by position, are in self.drives (reads/writes count sectors)."""
+        The drives, by position, are in self.drives (reads/writes count sectors);
+        boot: the first boot device the CMOS names to the BIOS (a, c or d)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -229,7 +230,7 @@ class Machine:
         # a POST latch placed at a spare DMA page latch takes that port over
         post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
         self._build_platform(rom, memory_mib, serial, serial_input, rtc_start,
-                             (fda, fdb), post_in_dma)
+                             (fda, fdb), post_in_dma, boot)
         self._build_storage(drives or {})
         self.kernel_info = None
         if kernel is not None:
@@ -250,7 +251,7 @@ class Machine:
             PostCodes(post_log).attach(self.bus, post_port)
 
     def _build_platform(self, rom, memory_mib, serial, serial_input, rtc_start,
-                        floppies, post_in_dma):
+                        floppies, post_in_dma, boot):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self._build_interrupts()
         line = self.irqs.line
@@ -260,7 +261,7 @@ class Machine:
         self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
         self.kbc = I8042(clock, line(1), line(12), self.a20.set_kbc, self._reset_request)
         self.rtc = Rtc(clock, line(8), start=rtc_start)
-        self.rtc.fill_config(memory_mib * MIB)
+        self.rtc.fill_config(memory_mib * MIB, boot)
         self.dma = Dma(self.mem, leave=post_in_dma)
         self.fdc = Fdc(clock, line(FDC_IRQ), self.dma.channel(FDC_DMA))
         for drive, image in enumerate(floppies):

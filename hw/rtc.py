@@ -48,6 +48,11 @@ DISK_PARAMS = (0x1B, 0x24)           # type 47 (user defined) parameter blocks, 
 DISK_TRANSLATION = 0x39              # Bochs/QEMU/SeaBIOS: 2 bits per IDE position
 DISK_TYPE_USER = 47
 ABOVE_4G = 0x5B                      # 64 KiB units above 4 GiB (3 bytes, QEMU's layout)
+BOOT_SEQ_3 = 0x38                    # bits 7-4: third boot device (Bochs/SeaBIOS);
+                                     # bit 0: no boot signature check for floppies
+BOOT_SEQ_12 = 0x3D                   # bits 3-0: first boot device, 7-4: second
+BOOT_DEVICES = {"a": 1, "c": 2, "d": 3}    # floppy, hard disk, CD-ROM
+BOOT_DEFAULT = "cad"
 
 A_UIP = 0x80
 A_DV = 0x70
@@ -113,9 +118,15 @@ class Rtc:
         self._schedule()
 
     # -- configuration ------------------------------------------------------------------
-    def fill_config(self, memory_bytes):
-        """The NVRAM fields a BIOS reads: equipment, memory sizes, checksum."""
+    def fill_config(self, memory_bytes, boot="c"):
+        """The NVRAM fields a BIOS reads: equipment, memory sizes, checksum, and the
+        boot order: `boot` (a floppy, c hard disk, d CD-ROM) first, then the others
+        in the order c, a, d."""
         c = self.cmos
+        order = [boot] + [d for d in BOOT_DEFAULT if d != boot]
+        codes = [BOOT_DEVICES[d] for d in order]
+        c[BOOT_SEQ_12] = codes[1] << 4 | codes[0]
+        c[BOOT_SEQ_3] = codes[2] << 4
         c[FLOPPY_TYPES] = 0
         c[DISK_TYPES] = 0
         c[EQUIPMENT] = EQUIPMENT_FPU

@@ -324,7 +324,8 @@ def test_run_help():
 
 @pytest.mark.parametrize("args, message", [
     ([], "the following arguments are required: COMMAND"),
-    (["run"], "the following arguments are required: --bios"),
+    (["run"], "run with --headless"),
+    (["run", "--headless", "--boot", "e"], "invalid choice: 'e'"),
     (["run", "--bios", "x.rom"], "run with --headless"),
     (["run", "--bios", "x.rom", "--headless", "--memory", "0"], "0 MiB is outside 1..3072"),
     (["run", "--bios", "x.rom", "--headless", "--memory", "4096"], "outside 1..3072"),

@@ -1,0 +1,327 @@
+/* INT 13h: the disk services. Hard disks are ATA drives found by POST (struct
+ * ata_drive), driven with PIO commands (ATA/ATAPI-6: READ SECTORS 20h, WRITE SECTORS
+ * 30h, with LBA28 or CHS addressing, interrupts off through nIEN); the functions and
+ * the EDD extensions 41h-48h as in Ralf Brown's interrupt list and the BIOS Enhanced
+ * Disk Drive Specification 1.1/3.0. Drives 80h.. are the ATA disks in channel order;
+ * floppy drives (00h, 01h) answer "not found" in this version. */
+#include "farptr.h"
+#include "regs.h"
+#include "util.h"
+#include "disk.h"
+
+#define ATA_DATA 0
+#define ATA_ERROR 1
+#define ATA_COUNT 2
+#define ATA_LBA0 3
+#define ATA_LBA1 4
+#define ATA_LBA2 5
+#define ATA_DEVICE 6
+#define ATA_STATUS 7
+#define ATA_COMMAND 7
+#define ATA_ST_ERR 0x01
+#define ATA_ST_DRQ 0x08
+#define ATA_ST_DF 0x20
+#define ATA_ST_BSY 0x80
+#define ATA_CMD_READ 0x20
+#define ATA_CMD_WRITE 0x30
+#define ATA_CMD_FLUSH 0xE7
+#define ATA_DEV_LBA 0x40
+#define ATA_CTL_NIEN 0x02
+
+static struct ata_drive *hd(uint8_t drive)
+{
+    unsigned i = drive - 0x80;
+    return drive >= 0x80 && i < PRIV->ata_count ? &PRIV->ata[i] : NULL;
+}
+
+int disk_present(uint8_t drive)
+{
+    return hd(drive) != NULL;
+}
+
+/* wait for BSY to clear; then the status, or -1 on timeout */
+static int ata_wait(struct ata_drive *d)
+{
+    for (uint32_t i = 0; i < 1000000; i++) {
+        uint8_t st = inb(d->base + ATA_STATUS);
+        if (!(st & ATA_ST_BSY))
+            return st;
+    }
+    return -1;
+}
+
+static int ata_command(struct ata_drive *d, uint8_t cmd, uint32_t lba, uint16_t count)
+{
+    outb(d->ctrl, ATA_CTL_NIEN);
+    if (ata_wait(d) < 0)
+        return DISK_TIMEOUT;
+    if (d->lba) {
+        outb(d->base + ATA_DEVICE, 0xA0 | ATA_DEV_LBA | d->slave << 4 | (lba >> 24 & 0x0F));
+        outb(d->base + ATA_LBA0, lba);
+        outb(d->base + ATA_LBA1, lba >> 8);
+        outb(d->base + ATA_LBA2, lba >> 16);
+    } else {
+        /* the drive's own geometry (only drives INT 13h shows untranslated get here) */
+        uint16_t per_cyl = d->pheads * d->pspt;
+        uint16_t cyl = lba / per_cyl, rem = lba % per_cyl;
+        outb(d->base + ATA_DEVICE, 0xA0 | d->slave << 4 | (rem / d->pspt));
+        outb(d->base + ATA_LBA0, rem % d->pspt + 1);
+        outb(d->base + ATA_LBA1, cyl);
+        outb(d->base + ATA_LBA2, cyl >> 8);
+    }
+    outb(d->base + ATA_COUNT, count);           /* 0 means 256 */
+    outb(d->base + ATA_COMMAND, cmd);
+    return DISK_OK;
+}
+
+/* wait for the drive to want data; status code */
+static int ata_drq(struct ata_drive *d)
+{
+    inb(d->ctrl);                               /* 400 ns for the status to be valid */
+    int st = ata_wait(d);
+    if (st < 0)
+        return DISK_TIMEOUT;
+    if (st & (ATA_ST_ERR | ATA_ST_DF))
+        return (inb(d->base + ATA_ERROR) & 0x10) ? DISK_NOT_FOUND : DISK_CONTROLLER;
+    if (!(st & ATA_ST_DRQ))
+        return DISK_CONTROLLER;
+    return DISK_OK;
+}
+
+static void insw_far(uint16_t port, uint16_t seg, uint16_t off)
+{
+    uint32_t d = off, c = 256;
+    asm volatile("pushw %%es\n\tmovw %w3, %%es\n\trep insw\n\tpopw %%es"
+                 : "+D"(d), "+c"(c) : "d"(port), "r"(seg) : "memory");
+}
+
+static void outsw_far(uint16_t port, uint16_t seg, uint16_t off)
+{
+    uint32_t s = off, c = 256;
+    asm volatile("pushw %%ds\n\tmovw %w3, %%ds\n\trep outsw\n\tpopw %%ds"
+                 : "+S"(s), "+c"(c) : "d"(port), "r"(seg) : "memory");
+}
+
+/* count sectors at lba between the drive and seg:off; *done counts the sectors moved */
+static int ata_transfer(struct ata_drive *d, int write, uint32_t lba, uint16_t count,
+                        uint16_t seg, uint16_t off, uint16_t *done)
+{
+    *done = 0;
+    if (lba + count > d->sectors || lba + count < lba)
+        return DISK_NOT_FOUND;
+    while (*done < count) {
+        uint16_t n = count - *done > 256 ? 256 : count - *done;
+        int status = ata_command(d, write ? ATA_CMD_WRITE : ATA_CMD_READ, lba + *done,
+                                 n & 0xFF);
+        if (status)
+            return status;
+        for (uint16_t i = 0; i < n; i++) {
+            status = ata_drq(d);
+            if (status)
+                return status;
+            /* a fresh segment per sector: buffers may cross a 64 KiB offset wrap */
+            uint16_t s = seg + (off >> 4), o = off & 0x0F;
+            if (write)
+                outsw_far(d->base + ATA_DATA, s, o);
+            else
+                insw_far(d->base + ATA_DATA, s, o);
+            seg += 512 >> 4;
+            (*done)++;
+        }
+        if (write && ata_wait(d) < 0)
+            return DISK_TIMEOUT;
+    }
+    return DISK_OK;
+}
+
+int disk_read(uint8_t drive, uint32_t lba, uint16_t count, uint16_t seg, uint16_t off)
+{
+    struct ata_drive *d = hd(drive);
+    uint16_t done;
+    if (!d)
+        return DISK_NOT_FOUND;
+    return ata_transfer(d, 0, lba, count, seg, off, &done);
+}
+
+static void hd_status(struct regs *r, int status)
+{
+    PRIV->hd_last_status = status;
+    bda_set8(BDA_HD_STATUS, status);
+    r->ax.h = status;
+    set_cf(r, status != DISK_OK);
+}
+
+/* AH=02h/03h/04h: CHS from CX/DH in the geometry INT 13h shows */
+static void hd_chs(struct regs *r, struct ata_drive *d, int op)
+{
+    uint16_t cyl = r->cx.h | (uint16_t)(r->cx.l & 0xC0) << 2;
+    uint8_t sector = r->cx.l & 0x3F, head = r->dx.h, count = r->ax.l;
+    if (!count || !sector || sector > d->spt || head >= d->heads || cyl >= d->cyls) {
+        r->ax.l = 0;
+        hd_status(r, DISK_BAD_COMMAND);
+        return;
+    }
+    uint32_t lba = ((uint32_t)cyl * d->heads + head) * d->spt + sector - 1;
+    uint16_t done = count;
+    int status = DISK_OK;
+    if (op != 0x04)
+        status = ata_transfer(d, op == 0x03, lba, count, r->es, r->bx.x, &done);
+    else if (lba + count > d->sectors)
+        status = DISK_NOT_FOUND, done = 0;
+    r->ax.l = done;
+    hd_status(r, status);
+}
+
+/* the disk address packet of AH=42h-44h/47h at DS:SI */
+static void hd_ext(struct regs *r, struct ata_drive *d, int op)
+{
+    uint16_t seg = r->ds, off = r->si.x;
+    uint8_t size = peekb(seg, off);
+    uint16_t count = peekw(seg, off + 2);
+    uint16_t buf_off = peekw(seg, off + 4), buf_seg = peekw(seg, off + 6);
+    uint32_t lba = peekl(seg, off + 8);
+    if (size < 0x10 || peekl(seg, off + 12) != 0 || buf_off == 0xFFFF) {
+        hd_status(r, DISK_BAD_COMMAND);         /* 64-bit LBAs and flat buffers: no */
+        return;
+    }
+    uint16_t done = count;
+    int status = DISK_OK;
+    if (op == 0x42 || op == 0x43)
+        status = ata_transfer(d, op == 0x43, lba, count, buf_seg, buf_off, &done);
+    else if (lba + count > d->sectors)
+        status = DISK_NOT_FOUND;
+    if (op != 0x47)
+        pokew(seg, off + 2, done);
+    hd_status(r, status);
+}
+
+/* AH=48h: drive parameters (EDD 1.1 layout, 1Ah bytes) */
+static void hd_params(struct regs *r, struct ata_drive *d)
+{
+    uint16_t seg = r->ds, off = r->si.x;
+    uint16_t size = peekw(seg, off);
+    if (size < 0x1A) {
+        hd_status(r, DISK_BAD_COMMAND);
+        return;
+    }
+    pokew(seg, off, 0x1A);
+    pokew(seg, off + 2, 0x0002);                /* geometry valid */
+    pokel(seg, off + 4, d->pcyls);
+    pokel(seg, off + 8, d->pheads);
+    pokel(seg, off + 12, d->pspt);
+    pokel(seg, off + 16, d->sectors);
+    pokel(seg, off + 20, 0);
+    pokew(seg, off + 24, 512);
+    hd_status(r, DISK_OK);
+}
+
+static void hard_disk(struct regs *r)
+{
+    struct ata_drive *d = hd(r->dx.l);
+    uint8_t op = r->ax.h;
+    if (!d) {
+        hd_status(r, op == 0x15 ? DISK_OK : DISK_NOT_FOUND);
+        if (op == 0x15)
+            r->ax.h = 0;                        /* no such drive */
+        return;
+    }
+    switch (op) {
+    case 0x00:
+    case 0x0C:
+    case 0x0D:
+    case 0x10:
+    case 0x11:
+    case 0x14:
+        hd_status(r, DISK_OK);
+        break;
+    case 0x01:
+        r->ax.h = PRIV->hd_last_status;
+        set_cf(r, r->ax.h != 0);
+        break;
+    case 0x02:
+    case 0x03:
+    case 0x04:
+        hd_chs(r, d, op);
+        break;
+    case 0x08: {
+        uint16_t maxcyl = d->cyls - 1;
+        r->ax.x = 0;
+        r->bx.l = 0;
+        r->cx.h = maxcyl & 0xFF;
+        r->cx.l = (maxcyl >> 2 & 0xC0) | d->spt;
+        r->dx.h = d->heads - 1;
+        r->dx.l = PRIV->ata_count;
+        hd_status(r, DISK_OK);
+        break;
+    }
+    case 0x15:
+        hd_status(r, DISK_OK);
+        r->ax.h = 0x03;                         /* fixed disk */
+        r->cx.x = d->sectors >> 16;
+        r->dx.x = d->sectors & 0xFFFF;
+        break;
+    case 0x41:
+        if (r->bx.x != 0x55AA) {
+            hd_status(r, DISK_BAD_COMMAND);
+            break;
+        }
+        r->bx.x = 0xAA55;
+        r->cx.x = 0x0001;                       /* extended disk access (42h-44h, 47h, 48h) */
+        hd_status(r, DISK_OK);
+        r->ax.h = 0x21;                         /* EDD 1.1 */
+        break;
+    case 0x42:
+    case 0x43:
+    case 0x44:
+    case 0x47:
+        hd_ext(r, d, op);
+        break;
+    case 0x48:
+        hd_params(r, d);
+        break;
+    default:
+        log_printf("int13: AX=%04x DL=%02x not supported\n", r->ax.x, r->dx.l);
+        hd_status(r, DISK_BAD_COMMAND);
+        break;
+    }
+}
+
+static void floppy(struct regs *r)
+{
+    PRIV->fd_last_status = r->ax.h == 0x00 ? DISK_OK : DISK_BAD_COMMAND;
+    switch (r->ax.h) {
+    case 0x00:
+        succeed(r);
+        break;
+    case 0x08:                                  /* no drives */
+        r->ax.x = 0;
+        r->bx.x = 0;
+        r->cx.x = 0;
+        r->dx.x = 0;
+        r->es = 0;
+        r->di.x = 0;
+        set_cf(r, 0);
+        break;
+    case 0x15:
+        r->ax.h = 0;                            /* no drive */
+        set_cf(r, 0);
+        break;
+    default:
+        fail(r, DISK_BAD_COMMAND);
+    }
+}
+
+HANDLER handle_13(struct regs *r)
+{
+    sti();                                      /* disk I/O takes time: let ticks in */
+    if (r->dx.l & 0x80)
+        hard_disk(r);
+    else
+        floppy(r);
+}
+
+HANDLER handle_0e(struct regs *r)
+{
+    bda_set8(BDA_FD_RECAL, bda_get8(BDA_FD_RECAL) | 0x80);
+    outb(PIC1_CMD, PIC_EOI);
+}

@@ -1,0 +1,41 @@
+/* The BIOS's own run-time data: struct bios_private at EBDA offset PRIV_OFF, filled by
+ * POST and read by the services. 16-bit code reaches it as PRIV (DS = EBDA_SEG), 32-bit
+ * POST code through its linear address. */
+#ifndef PRIVATE_H
+#define PRIVATE_H
+
+#include "layout.h"
+#include "types.h"
+
+#define MAX_ATA 4
+#define BOOT_NONE 0
+#define BOOT_FLOPPY 1
+#define BOOT_DISK 2
+#define BOOT_CDROM 3
+
+struct ata_drive {
+    uint8_t present;            /* 1: an ATA disk answered IDENTIFY */
+    uint8_t lba;                /* supports LBA addressing */
+    uint16_t base;              /* command block ports: 0x1F0 or 0x170 */
+    uint16_t ctrl;              /* control block: 0x3F6 or 0x376 */
+    uint8_t slave;              /* device 1 on its channel */
+    uint8_t pad;
+    uint16_t cyls, heads, spt;  /* the geometry INT 13h shows (translated when large) */
+    uint16_t pcyls, pheads, pspt; /* the drive's own (IDENTIFY words 1, 3, 6) */
+    uint32_t sectors;           /* LBA28 capacity */
+};
+
+struct bios_private {
+    uint32_t ram_end;           /* end of RAM below 4 GiB (bytes) */
+    uint8_t boot_order[3];      /* BOOT_* in the order to try */
+    uint8_t boot_drive;         /* DL of the last boot attempt */
+    uint8_t kbd_e0;             /* the last scan code byte was 0xE0 */
+    uint8_t ata_count;          /* hard disks 0x80.. in order of ata[] */
+    uint8_t floppy_types[2];    /* CMOS 0x10 nibbles: 0 none, 4 1.44 MB, ... */
+    uint8_t fd_last_status;     /* INT 13h AH=01 for floppies */
+    uint8_t hd_last_status;
+    uint16_t rtc_wait_active;
+    struct ata_drive ata[MAX_ATA];
+};
+
+#endif
