@@ -67,6 +67,7 @@ from emu.memory import Memory
 from emu.portbus import PortBus
 from hw import fw_cfg
 from hw.fw_cfg import FwCfg
+from hw.coproc import IRQ as COPROC_IRQ, CoprocessorError
 from hw.dma import Dma, SPARE_PAGE_PORTS
 from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
 from hw.ata import AtaDisk
@@ -257,6 +258,7 @@ class Machine:
         line = self.irqs.line
         self.pit = Pit(clock, line(0))
         self.port_b = PortB(clock, self.pit)
+        self.coproc = CoprocessorError(cpu, line(COPROC_IRQ))
         self.a20 = A20Gate(cpu.set_a20)
         self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
         self.kbc = I8042(clock, line(1), line(12), self.a20.set_kbc, self._reset_request)
@@ -348,9 +350,9 @@ class Machine:
         self.rtc.fill_disks(geometries)
 
     def _devices(self):
-        return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
-                *self.uarts, self.kbc, self.dma, self.fdc, self.vga, self.pci, self.apm,
-                self.reset_control)
+        return (self.fw_cfg, self.pic, self.pit, self.port_b, self.coproc, self.port_a,
+                self.rtc, *self.uarts, self.kbc, self.dma, self.fdc, self.vga, self.pci,
+                self.apm, self.reset_control)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):

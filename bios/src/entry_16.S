@@ -205,6 +205,22 @@ default_irq_slave:
     popw %ax
     iret
 
+/* IRQ13, the coprocessor error (FERR#) of an x87 in MS-DOS compatibility mode: as
+ * the PC/AT BIOS does, clear the latch (any write to port F0h, which also asserts
+ * IGNNE# so the faulting instruction can run), EOI both PICs and hand the error to
+ * the NMI handler, where DOS-era software expects it (IBM AT Technical Reference). */
+    .globl int75_entry
+int75_entry:
+    pushw %ax
+    xorb %al, %al
+    outb %al, $0xF0
+    movb $0x20, %al
+    outb %al, $0xA0
+    outb %al, $0x20
+    popw %ax
+    int $0x02
+    iret
+
 /* void boot_jump(uint32_t drive): start a boot sector loaded at 0000:7C00 with
  * DL = drive, a stack below it and interrupts enabled (BIOS Boot Specification). */
     .globl boot_jump

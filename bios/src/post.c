@@ -21,8 +21,8 @@ static struct bios_private *const priv = (struct bios_private *)(EBDA_BASE + PRI
 /* linker symbols (bios.ld) and 16-bit code entry points (entry_16.S); the 16-bit
  * ones are offsets in segment F000 */
 extern char __data16_start[], __data16_end[], __data16_load[];
-extern char int18_entry[], int70_entry[], default_iret[], default_irq_master[],
-    default_irq_slave[];
+extern char int18_entry[], int70_entry[], int75_entry[], default_iret[],
+    default_irq_master[], default_irq_slave[];
 
 static void post_code(uint8_t code)
 {
@@ -55,7 +55,7 @@ static void pic_init(void)
     outb(PIC2_DATA, 0x01);
     io_delay();
     outb(PIC1_DATA, 0xB8);                     /* IRQ0, 1, 2 (cascade), 6 on */
-    outb(PIC2_DATA, 0xFF);
+    outb(PIC2_DATA, 0xDF);                     /* IRQ13: x87 errors (INT 75h) */
 }
 
 static void pit_init(void)
@@ -140,6 +140,7 @@ static void ivt_init(void)
     W32(0x46 * 4) = 0;
     W32(0x4A * 4) = BIOS(0xFF53);
     W32(0x70 * 4) = BIOS((uint32_t)int70_entry);
+    W32(0x75 * 4) = BIOS((uint32_t)int75_entry);
 }
 
 /* a 16550's scratch register keeps what is written to it; nothing answers 0xFF */

@@ -15,6 +15,7 @@ _start:
         mov $0xFFF0, %esp
         sti
         cld
+        fninit                          /* x87 exceptions masked: FCW 037Fh */
         movzbl %dl, %eax
         pushl %eax
         calll demo_main
