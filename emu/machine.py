@@ -27,7 +27,9 @@ most SLICE instructions), then due device timers fire. Nothing is polled per
 instruction; host input is looked at between slices. A HLT with IF=1 skips guest time
 to the next timer (or, in --realtime mode, sleeps until it); a HLT that no interrupt
 can end -- IF=0 (there is no NMI source), or no unmasked IRQ has a timer or host input
-that could raise it -- ends the run.
+that could raise it -- ends the run. With a window (the `frontend` of run(), which is
+polled between slices and while the CPU waits) keys and the mouse are host input too,
+and a HLT nothing can end leaves the window open for the user to read the screen.
 """
 import enum
 import os
@@ -116,6 +118,7 @@ class Stop(enum.Enum):
     REBOOT = "reboot"                  # the guest reset the machine, reboot disabled
     LIMIT = "instruction limit"
     TIMEOUT = "timeout"                # --timeout: wall-clock seconds ran out
+    WINDOW_CLOSED = "window closed"    # the user closed the window or powered off there
 
 
 @dataclass
@@ -171,6 +174,8 @@ class Machine:
         self.reboot = reboot
         self.log = log or (lambda msg: None)
         self.resets = 0
+        self.frontend = None
+        self.dead_halt = None          # why the CPU halted for good (a front end shows it)
         self._outcome = None
         self._reset_requested = False
         self.wakeup = wakeup or threading.Event()
@@ -201,9 +206,9 @@ class Machine:
         self.pit = Pit(clock, self.pic.line(0))
         self.port_b = PortB(clock, self.pit)
         self.a20 = A20Gate(cpu.set_a20)
-        self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
+        self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self.request_reset)
         self.kbc = I8042(clock, self.pic.line(1), self.pic.line(12), self.a20.set_kbc,
-                         self._reset_request)
+                         self.request_reset)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
         self.serial_out = serial
@@ -230,7 +235,9 @@ class Machine:
     def _power_off(self):
         self._finish(Outcome(Stop.POWER_OFF, "guest powered off (Bochs shutdown port)"))
 
-    def _reset_request(self):
+    def request_reset(self):
+        """The reset line, pulled by a device or the front end: the run loop resets
+        the machine (or stops under --no-reboot) before the next slice."""
         self._reset_requested = True
         self.cpu.request_stop()
 
@@ -239,6 +246,7 @@ class Machine:
         """The RESET line: CPU and devices to power-on state; RAM, CMOS and the RTC's
         time keep their contents."""
         self.cpu.reset()
+        self.dead_halt = None
         self.shutdown.reset()
         for dev in self._devices():
             dev.reset()
@@ -249,16 +257,27 @@ class Machine:
         if self.serial_out is not None:
             self.serial_out.flush()
 
-    def run(self, max_instructions=None, timeout=None):
+    def run(self, max_instructions=None, timeout=None, frontend=None):
         """Run until the guest or a limit ends the run; returns the Outcome.
 
         max_instructions counts from power-on, across reboots; timeout is in wall-clock
         seconds from now. KeyboardInterrupt and device errors propagate to the caller
-        with the machine state intact."""
+        with the machine state intact.
+
+        frontend: a window (ui/window.py) or None. Its poll() is called between slices
+        and every `poll_interval` seconds while the CPU waits in HLT; it must return at
+        once when nothing is due, and returns an Outcome to end the run (None to go
+        on). It may block while the user has paused the machine. Host input it feeds
+        to the i8042 sets `wakeup`. With a front end a HLT that nothing can end does
+        not end the run: the window stays (showing `dead_halt`) until the user
+        resets, powers off or closes it."""
         cpu, clock = self.cpu, self.clock
         deadline = None if timeout is None else time.monotonic() + timeout
+        self.frontend = frontend
         try:
             while True:
+                if frontend is not None:
+                    self._poll_frontend()
                 if self._outcome is not None:
                     return self._outcome
                 if deadline is not None and time.monotonic() >= deadline:
@@ -306,19 +325,38 @@ class Machine:
                 else:
                     raise RuntimeError("cpu.run returned unknown stop reason %r" % reason)
         finally:
+            self.frontend = None
             self.flush()
+
+    def _poll_frontend(self):
+        """Let the front end run; True when it ended the run."""
+        outcome = self.frontend.poll()
+        if outcome is not None:
+            self._finish(outcome)
+        return self._outcome is not None
 
     def _halted(self):
         """The CPU is in HLT and no interrupt is pending: let time pass until one can
         come, or return the Outcome when none ever can."""
+        reason = None
+        timers = []
         if not self.cpu.interrupts_enabled:
             # INTR cannot end this HLT and the machine has no NMI source
-            return Outcome(Stop.HALT, "CPU halted with interrupts disabled")
-        clock = self.clock
-        timers = [t for t in clock.armed_timers() if t.line is None or not t.line.masked]
-        inputs = any(u.can_interrupt_on_input() for u in self.uarts)
-        if not timers and not inputs:
-            return Outcome(Stop.HALT, "CPU halted; nothing can wake it")
+            reason = "CPU halted with interrupts disabled"
+        else:
+            clock = self.clock
+            timers = [t for t in clock.armed_timers()
+                      if t.line is None or not t.line.masked]
+            inputs = any(u.can_interrupt_on_input() for u in self.uarts) or (
+                self.frontend is not None and self.kbc.can_interrupt_on_input())
+            if not timers and not inputs:
+                reason = "CPU halted; nothing can wake it"
+        if reason is not None:
+            if self.frontend is None:
+                return Outcome(Stop.HALT, reason)
+            if self.dead_halt is None:
+                self.dead_halt = reason
+                self.log(reason + " (close the window to exit)")
         self.flush()
         if not timers:
             self._wait_for_input(INPUT_WAIT)
@@ -327,5 +365,18 @@ class Machine:
         return None
 
     def _wait_for_input(self, seconds):
-        self.wakeup.wait(seconds)
+        """Block until host input arrives (`wakeup`), at most `seconds`; a front end
+        is polled meanwhile and ends the wait when it ends the run or resets."""
+        frontend = self.frontend
+        if frontend is None:
+            self.wakeup.wait(seconds)
+            self.wakeup.clear()
+            return
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if self.wakeup.wait(max(0.0, min(left, frontend.poll_interval))):
+                break
+            if self._poll_frontend() or self._reset_requested or left <= 0:
+                break
         self.wakeup.clear()
