@@ -289,6 +289,7 @@ class Machine:
                         return Outcome(Stop.REBOOT, "the guest reset the machine")
                     self.resets += 1
                     self.reset()
+                    cpu.clear_stop()      # a reset asked for outside a slice (the window)
                 for uart in self.uarts:
                     uart.poll_input()
                 clock.fire_due()

@@ -386,18 +386,18 @@ class Window:
 
     # -- the title ------------------------------------------------------------------------
     def _update_title(self, now):
-        if now < self._title_due:
-            return
-        self._title_due = now + TITLE_INTERVAL
-        t0, i0 = self._count_from
-        icount = self.machine.cpu.icount
-        if now > t0:
-            self._mips = (icount - i0) / (now - t0) / 1e6
-        self._count_from = (now, icount)
-        if self.activity is not None:
-            seen = self.activity()
-            self._disk_busy = seen != self._activity_seen
-            self._activity_seen = seen
+        """The state at once, the MIPS and disk activity every TITLE_INTERVAL."""
+        if now >= self._title_due:
+            self._title_due = now + TITLE_INTERVAL
+            t0, i0 = self._count_from
+            icount = self.machine.cpu.icount
+            if now > t0:
+                self._mips = (icount - i0) / (now - t0) / 1e6
+            self._count_from = (now, icount)
+            if self.activity is not None:
+                seen = self.activity()
+                self._disk_busy = seen != self._activity_seen
+                self._activity_seen = seen
         self._set_title()
 
     def state(self):
