@@ -1,5 +1,6 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
+    pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
     pyx86 run --bios ROM.bin [--headless] [--memory MIB] [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
@@ -27,6 +28,7 @@ from emu.linuxboot import KernelError
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
+from images import cli as images_cli
 from ui import hotkeys
 
 PROG = "pyx86"
@@ -204,6 +206,10 @@ def build_parser():
     r.add_argument("--stats", action="store_true",
                    help="print instructions, seconds and MIPS at exit")
     r.set_defaults(func=run_command)
+    i = sub.add_parser("images", help="list or build test images (as python -m images)",
+                       description="Build test images into a cache folder.")
+    images_cli.add_arguments(i)
+    i.set_defaults(func=lambda args: RunReport(images_cli.run(args)))
     return p
 
 

@@ -5,8 +5,10 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 (the CPU's interrupt controller), the i8254 PIT on IRQ0, the MC146818 RTC/CMOS on IRQ8,
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
-reset), and the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12). Devices get their IRQ as an hw.irq.IrqLine and their time from
+reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
+mouse (IRQ12), the two i8237 DMA controllers with their page registers, and the
+82077AA floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy
+images given (their types go into CMOS). Devices get their IRQ as an hw.irq.IrqLine and their time from
 emu.clock.
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
@@ -38,6 +40,7 @@ import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
+from emu import acpi
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
@@ -47,6 +50,8 @@ from emu.memory import Memory
 from emu.portbus import PortBus
 from hw import fw_cfg
 from hw.fw_cfg import FwCfg
+from hw.dma import Dma, SPARE_PAGE_PORTS
+from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
 from hw.i8042 import I8042
 from hw.pic import DualPic
 from hw.pit import Pit
@@ -152,7 +157,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None, kernel=None):
+                 rtc_start=None, kernel=None, fda=None, fdb=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -163,7 +168,9 @@ class Machine:
         realtime: guest time is wall-clock time (default: from the instruction count);
         rtc_start: naive UTC datetime the RTC starts at (None: the host's clock);
         kernel: (KERNEL, INITRD or None, CMDLINE) to boot through the kernel-boot
-        option ROM (emu.linuxboot); raises linuxboot.KernelError when it can't."""
+        option ROM (emu.linuxboot); raises linuxboot.KernelError when it can't;
+        fda, fdb: emu.diskimage.DiskImage of a floppy in drive A:/B: (None: no drive;
+        the drive's type follows the image's size, ImageError for an unknown size)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -183,7 +190,12 @@ class Machine:
         self.fw_cfg = FwCfg(self.mem)
         self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
         self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
-        self._build_platform(memory_mib, serial, serial_input, rtc_start)
+        for file, data in acpi.build(memory_mib * MIB).items():
+            self.fw_cfg.add_file(file, data)
+        # a POST latch placed at a spare DMA page latch takes that port over
+        post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
+        self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb),
+                             post_in_dma)
         self.kernel_info = None
         if kernel is not None:
             self.kernel_info = load_kernel(self.fw_cfg, *kernel, memory_mib * MIB)
@@ -199,7 +211,8 @@ class Machine:
         if post_log is not None:
             PostCodes(post_log).attach(self.bus, post_port)
 
-    def _build_platform(self, memory_mib, serial, serial_input, rtc_start):
+    def _build_platform(self, memory_mib, serial, serial_input, rtc_start, floppies,
+                        post_in_dma):
         cpu, clock, bus = self.cpu, self.clock, self.bus
         self.pic = DualPic(cpu.set_intr)
         cpu.intc = self.pic
@@ -211,6 +224,13 @@ class Machine:
                          self.request_reset)
         self.rtc = Rtc(clock, self.pic.line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB)
+        self.dma = Dma(self.mem, leave=post_in_dma)
+        self.fdc = Fdc(clock, self.pic.line(FDC_IRQ), self.dma.channel(FDC_DMA))
+        for drive, image in enumerate(floppies):
+            if image is not None:
+                self.fdc.connect(drive, geometry_of(image).drive)
+                self.fdc.insert(drive, image)
+        self.rtc.set_floppy_types(*self.fdc.cmos_types())
         self.serial_out = serial
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
@@ -219,8 +239,8 @@ class Machine:
             dev.attach(bus)
 
     def _devices(self):
-        return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc, *self.uarts,
-                self.kbc)
+        return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
+                *self.uarts, self.kbc, self.dma, self.fdc)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):

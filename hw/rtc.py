@@ -55,7 +55,9 @@ D_VRT = 0x80
 
 BASE_HZ = 32768
 UIP_NS = -(-8 * NS_PER_S // BASE_HZ)  # 244.140625 us: 8 cycles of the time base
-EQUIPMENT_FPU = 0x02                 # bits 5-4 = 00: EGA/VGA; no floppy drives
+EQUIPMENT_FPU = 0x02                 # bits 5-4 = 00: EGA/VGA
+EQUIPMENT_FLOPPY = 0x01              # diskette drives present ...
+EQUIPMENT_FLOPPY_COUNT = 0xC0        # ... how many, minus one
 DAY = 86400
 
 
@@ -117,6 +119,19 @@ class Rtc:
         self._word(EXT_MEMORY, ext)
         self._word(EXT_MEMORY_COPY, ext)
         self._word(HIGH_MEMORY, min(max(memory_bytes - (16 << 20), 0) >> 16, 0xFFFF))
+        self.update_checksum()
+
+    def set_floppy_types(self, a, b):
+        """Drive types of A: and B: (CMOS codes: 0 none, 1 360K, 2 1.2M, 3 720K,
+        4 1.44M, 5 2.88M) in byte 0x10, and the equipment byte's drive bits: bit 0
+        "diskette drives present", bits 7-6 their count minus one."""
+        c = self.cmos
+        c[FLOPPY_TYPES] = a << 4 | b
+        count = (a != 0) + (b != 0)
+        equipment = c[EQUIPMENT] & ~(EQUIPMENT_FLOPPY | EQUIPMENT_FLOPPY_COUNT)
+        if count:
+            equipment |= EQUIPMENT_FLOPPY | (count - 1) << 6
+        c[EQUIPMENT] = equipment
         self.update_checksum()
 
     def _word(self, reg, value):

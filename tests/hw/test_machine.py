@@ -362,3 +362,101 @@ def test_cli_options(tmp_path):
     assert p.returncode == 2 and p.stderr.startswith(b"pyx86: error: cannot open serial")
     p = pyx86(rom, "--realtime")
     assert p.returncode == ((0x20 << 1) | 1)
+
+
+FDC_SUBS = """
+fdc_send:
+push ax
+mov dx, 0x3f4
+send_wait:
+in al, dx
+and al, 0xc0
+cmp al, 0x80
+jne send_wait
+pop ax
+mov dx, 0x3f5
+out dx, al
+ret
+fdc_recv:
+mov dx, 0x3f4
+recv_wait:
+in al, dx
+and al, 0xc0
+cmp al, 0xc0
+jne recv_wait
+mov dx, 0x3f5
+in al, dx
+ret
+"""
+
+
+def fdc_send(*values):
+    return "".join("mov al, %#x\ncall fdc_send\n" % v for v in values)
+
+
+def wait_irq6(n):
+    return wait_count(n).replace("wait", "wait%d" % n)
+
+
+def test_floppy_read_by_dma_with_irq6(tmp_path):
+    """A BIOS-style floppy read: DMA channel 2 programmed for 0x7C00, the FDC out of
+    reset, the polling interrupt sensed, READ DATA of C/H/S 0/0/1, IRQ6, results."""
+    from emu.diskimage import DiskImage
+    path = tmp_path / "boot.img"
+    path.write_bytes(b"BOOT" + bytes(512 - 4) + bytes(1474560 - 512))
+    src = SETUP + set_vector(0x0E, 0) + pic_init(0xBF) + """
+mov al, 0xc0
+out 0xd6, al
+mov al, 0
+out 0xd4, al
+mov al, 6
+out 0x0a, al
+out 0x0c, al
+mov al, 0x46
+out 0x0b, al
+mov al, 0x00
+out 0x04, al
+mov al, 0x7c
+out 0x04, al
+mov al, 0
+out 0x81, al
+mov al, 0xff
+out 0x05, al
+mov al, 0x01
+out 0x05, al
+mov al, 2
+out 0x0a, al
+mov dx, 0x3f2
+mov al, 0
+out dx, al
+mov al, 0x1c
+out dx, al
+""" + wait_irq6(1) + (fdc_send(0x08) + "call fdc_recv\ncall fdc_recv\n") * 4 + """
+mov dx, 0x3f7
+mov al, 0
+out dx, al
+""" + fdc_send(0x46, 0, 0, 0, 1, 2, 18, 0x1B, 0xFF) + wait_irq6(2) + """
+call fdc_recv
+mov bl, al
+call fdc_recv
+call fdc_recv
+call fdc_recv
+call fdc_recv
+call fdc_recv
+cmp al, 2
+jne fail
+call fdc_recv
+cmp bl, 0
+jne fail
+mov al, byte ptr [0x7c03]
+out 0xf4, al
+fail:
+mov al, 0xee
+out 0xf4, al
+hlt
+""" + FDC_SUBS
+    rom = rom_with_handlers(src, COUNT_AND_EOI)
+    m, outcome, out = run(rom, fda=DiskImage(path, kind="floppy"))
+    assert outcome.stop is Stop.DEBUG_EXIT and outcome.value == ord("T")
+    assert m.mem.read(0x7C00, 4) == b"BOOT"
+    assert m.rtc.cmos[0x10] == 0x40 and m.rtc.cmos[0x14] & 0xC1 == 0x01
