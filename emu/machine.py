@@ -70,6 +70,9 @@ MEMORY_MIB_MIN = 1
 MEMORY_MIB_MAX = 3072                  # leaves the top GiB for ROM and (later) MMIO
 SLICE = 1_000_000                      # most instructions per cpu.run(): Ctrl+C, console
                                        # flush and host input latency vs. overhead
+FRONTEND_SLICE = 0.008                 # seconds a slice may take while a window waits
+                                       # for its next frame (60 Hz is 16.7 ms)
+MIN_FRONTEND_SLICE = 10_000            # ... but never fewer instructions than this
 INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input blocks at
                                        # a time (then looks at the machine again)
 
@@ -182,6 +185,7 @@ class Machine:
         self.log = log or (lambda msg: None)
         self.resets = 0
         self.frontend = None
+        self._frontend_slice = SLICE // 10     # adapted to the host by _fit_slice
         self.dead_halt = None          # why the CPU halted for good (a front end shows it)
         self._outcome = None
         self._reset_requested = False
@@ -313,7 +317,7 @@ class Machine:
                 for uart in self.uarts:
                     uart.poll_input()
                 clock.fire_due()
-                budget = SLICE
+                budget = SLICE if frontend is None else self._frontend_slice
                 if max_instructions is not None:
                     left = max_instructions - cpu.icount
                     if left <= 0:
@@ -321,10 +325,13 @@ class Machine:
                                        % max_instructions)
                     budget = min(budget, left)
                 budget = clock.slice_budget(budget)
+                started = time.perf_counter(), cpu.icount
                 try:
                     reason = cpu.run(budget)
                 finally:
                     clock.end_slice()
+                if frontend is not None:
+                    self._fit_slice(*started)
                 cpu.clear_stop()          # requests are all handled at the loop's top
                 if reason == STOP_SLICE:
                     self.flush()
@@ -348,6 +355,16 @@ class Machine:
         finally:
             self.frontend = None
             self.flush()
+
+    def _fit_slice(self, t0, i0):
+        """With a front end, slices last about FRONTEND_SLICE of wall time whatever
+        the guest runs (tight loops at tens of MIPS, port I/O at a few), so the window
+        gets its 60 frames a second: the budget follows the measured rate."""
+        ran, took = self.cpu.icount - i0, time.perf_counter() - t0
+        if ran >= MIN_FRONTEND_SLICE and took > 0:
+            fit = int(ran / took * FRONTEND_SLICE)
+            self._frontend_slice = max(MIN_FRONTEND_SLICE,
+                                       min(SLICE, (self._frontend_slice + fit) // 2))
 
     def _poll_frontend(self):
         """Let the front end run; True when it ended the run."""
