@@ -13,6 +13,7 @@ from Cython.Build import cythonize  # noqa: E402
 opts = ["-O2", "-fno-strict-aliasing", "-Wno-unused-function", "-Wno-unused-variable"]
 extensions = [
     Extension("emu.memory", ["emu/memory.pyx"], extra_compile_args=opts),
+    Extension("hw.vga_render", ["hw/vga_render.pyx"], extra_compile_args=opts),
     # libquadmath: binary128 sin/cos/tan for the x87's reduced-argument range (cpu/fpu.pxi)
     Extension("cpu.interp", ["cpu/interp.pyx"], extra_compile_args=opts,
               libraries=["quadmath"]),
@@ -21,5 +22,5 @@ extensions = [
 setup(
     packages=find_packages(include=["cpu*", "emu*", "hw*", "bios*", "ui*", "images*"]),
     ext_modules=cythonize(extensions, language_level=3, annotate=bool(os.environ.get("PYX86_ANNOTATE"))),
-    package_data={"cpu": ["*.pxd", "*.pxi"], "emu": ["*.pxd"]},
+    package_data={"cpu": ["*.pxd", "*.pxi"], "emu": ["*.pxd"], "hw": ["*.bin"]},
 )

@@ -6,6 +6,7 @@
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--kernel FILE [--initrd FILE] [--append CMDLINE]]
               [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
+              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO] [--snapshot]
 
 Without --headless the machine's screen, keyboard and mouse are an SDL window
 (ui/window.py); with no display to open it on, that is a usage error.
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.linuxboot import KernelError
+from emu.diskimage import DiskImage, ImageError
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
@@ -205,6 +207,16 @@ def build_parser():
                         "6) or when the guest resets it (status 0), as QEMU's -no-reboot")
     r.add_argument("--stats", action="store_true",
                    help="print instructions, seconds and MIPS at exit")
+    for name, where in (("hda", "primary master"), ("hdb", "primary slave"),
+                        ("hdc", "secondary master"), ("hdd", "secondary slave")):
+        r.add_argument("--" + name, metavar="IMG",
+                       help="raw hard disk image as the IDE %s" % where)
+    r.add_argument("--cdrom", metavar="ISO",
+                   help="CD-ROM drive at the secondary master (hdc) holding ISO; "
+                        "'empty' for a drive without a disc")
+    r.add_argument("--snapshot", action="store_true",
+                   help="never write the disk images: guest writes are kept in memory "
+                        "and dropped at exit")
     r.set_defaults(func=run_command)
     i = sub.add_parser("images", help="list or build test images (as python -m images)",
                        description="Build test images into a cache folder.")
@@ -262,18 +274,42 @@ def _build_machine(args, stdout, stdin, log, files):
     if args.kernel is None and (args.initrd or args.append):
         raise UsageError("--initrd and --append need --kernel")
     kernel = None if args.kernel is None else (args.kernel, args.initrd, args.append)
+    drives = _open_drives(args, files)
     try:
         return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
                        debugcon_port=args.debugcon_port, post_log=post_log,
                        post_port=args.post_port, reboot=not args.no_reboot, log=log,
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
-                       realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel)
+                       realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
+                       drives=drives)
     except KernelError as e:
         raise UsageError(str(e)) from None
     except MemoryError:
         raise UsageError("cannot allocate %d MiB of guest RAM" % args.memory) from None
     except PortConflict as e:
         raise UsageError(str(e)) from None
+
+
+def _open_drives(args, files):
+    """The IDE drives the options ask for (images join `files`, closed at exit)."""
+    drives = {}
+    try:
+        for name in ("hda", "hdb", "hdc", "hdd"):
+            path = getattr(args, name)
+            if path is not None:
+                drives[name] = DiskImage(path, snapshot=args.snapshot)
+                files.append(drives[name])
+        if args.cdrom is not None:
+            if args.hdc is not None:
+                raise UsageError("--cdrom and --hdc are the same IDE position")
+            drives["cdrom"] = None
+            if args.cdrom != "empty":
+                drives["cdrom"] = DiskImage(args.cdrom, readonly=True, sector_size=2048,
+                                            kind="CD")
+                files.append(drives["cdrom"])
+    except ImageError as e:
+        raise UsageError(str(e)) from None
+    return drives
 
 
 def run_command(args, stdout=None, stderr=None, stdin=None):
@@ -341,7 +377,7 @@ def _window_opener():
 
     def open_window(machine):
         try:
-            return Window(machine, VgaSource(machine.vga))
+            return Window(machine, VgaSource(machine.vga), activity=machine.drive_activity)
         except NoDisplay as e:
             raise _no_window(e) from None
     return open_window

@@ -6,10 +6,14 @@ first slice of the PC platform (hw/): the master/slave i8259 PICs with the PIIX 
 16550A UARTs as COM1 (IRQ4, the `serial` host end) and COM2 (IRQ3, unconnected),
 the system control ports 0x61 (speaker gate, refresh toggle) and 0x92 (fast A20,
 reset), the i8042 keyboard controller (0x60/0x64) with a PS/2 keyboard (IRQ1) and
-mouse (IRQ12), the two i8237 DMA controllers with their page registers, and the
-82077AA floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy
-images given (their types go into CMOS). Devices get their IRQ as an hw.irq.IrqLine and their time from
-emu.clock.
+mouse (IRQ12), the two i8237 DMA controllers with their page registers, the 82077AA
+floppy controller (IRQ6, DMA channel 2) with drives A:/B: for the floppy images given
+(their types go into CMOS), the VGA with Bochs VBE (ports 0x3B4-0x3DA and
+0x1CE/0x1CF, the legacy window 0xA0000-0xBFFFF), and the PCI bus (0xCF8/0xCFC) with
+the PIIX3 IDE function at 00:01.1: two channels at the legacy ports (IRQ14, IRQ15)
+holding ATA disks and ATAPI CD-ROMs (see DRIVE_POSITIONS), bus master DMA behind its
+BAR4. Devices get their IRQ as an
+hw.irq.IrqLine and their time from emu.clock.
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
 the CPU's A20 is enabled while either asks for it (A20Gate). After RESET port 0x92's
@@ -17,7 +21,8 @@ bit is 0 and the i8042's line is high, so A20 starts enabled (as in QEMU and Boc
 and turning it off takes both.
 
 Physical memory map:
-    0 .. RAM size        guest RAM (--memory), except the ISA BIOS window below
+    0 .. RAM size        guest RAM (--memory), except the windows below
+    0xA0000 .. 0xBFFFF   the VGA's legacy video memory window (hw.vga)
     0xE0000 .. 0xFFFFF   the last 128 KiB of the ROM (all of a smaller ROM, ending at
                          0xFFFFF), read-only: where real-mode code runs after reset
     4 GiB - ROM size     the whole ROM, read-only, so the reset vector 0xFFFFFFF0 is
@@ -52,12 +57,17 @@ from hw import fw_cfg
 from hw.fw_cfg import FwCfg
 from hw.dma import Dma, SPARE_PAGE_PORTS
 from hw.fdc import Fdc, geometry_of, IRQ as FDC_IRQ, DMA_CHANNEL as FDC_DMA
+from hw.ata import AtaDisk
+from hw.atapi import CD_SECTOR, AtapiCdrom
 from hw.i8042 import I8042
+from hw.ide import PiixIde
+from hw.pci import PciBus
 from hw.pic import DualPic
 from hw.pit import Pit
 from hw.rtc import Rtc
 from hw.sysctrl import PortA, PortB
 from hw.uart import COM1, COM2, Uart
+from hw.vga import Vga
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -75,6 +85,11 @@ FRONTEND_SLICE = 0.008                 # seconds a slice may take while a window
 MIN_FRONTEND_SLICE = 10_000            # ... but never fewer instructions than this
 INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input blocks at
                                        # a time (then looks at the machine again)
+
+# IDE positions: (channel, unit) of hda..hdd; "cdrom" is an ATAPI drive at hdc
+DRIVE_POSITIONS = {"hda": (0, 0), "hdb": (0, 1), "hdc": (1, 0), "hdd": (1, 1)}
+CDROM_POSITION = "hdc"
+IDE_SLOT, IDE_FUNC = 1, 1
 
 _STOP_CODES = {name: code for code, name in STOP_NAMES.items()}
 STOP_SLICE = _STOP_CODES["slice"]
@@ -160,7 +175,7 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None, kernel=None, fda=None, fdb=None):
+                 rtc_start=None, kernel=None, fda=None, fdb=None, drives=None):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -173,12 +188,17 @@ class Machine:
         kernel: (KERNEL, INITRD or None, CMDLINE) to boot through the kernel-boot
         option ROM (emu.linuxboot); raises linuxboot.KernelError when it can't;
         fda, fdb: emu.diskimage.DiskImage of a floppy in drive A:/B: (None: no drive;
-        the drive's type follows the image's size, ImageError for an unknown size)."""
+        the drive's type follows the image's size, ImageError for an unknown size);
+        drives: {"hda".."hdd": emu.diskimage.DiskImage, "cdrom": DiskImage or None}:
+        an image of 512-byte sectors is an ATA disk, one of 2048-byte sectors a
+        CD-ROM drive holding it; "cdrom" is a CD-ROM drive at hdc (None: no disc).
+        The drives, by position, are in self.drives (reads/writes count sectors)."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
         self.mem = Memory(memory_mib * MIB)
         map_firmware(self.mem, rom)
+        self.rom_size = len(rom)
         self.bus = PortBus()
         self.cpu = cpu = CPU(self.mem, io=self.bus)
         self.reboot = reboot
@@ -200,6 +220,7 @@ class Machine:
         post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
         self._build_platform(memory_mib, serial, serial_input, rtc_start, (fda, fdb),
                              post_in_dma)
+        self._build_storage(drives or {})
         self.kernel_info = None
         if kernel is not None:
             self.kernel_info = load_kernel(self.fw_cfg, *kernel, memory_mib * MIB)
@@ -239,12 +260,47 @@ class Machine:
         self.uarts = [Uart("COM1", clock, COM1[0], self.pic.line(COM1[1]),
                            sink=serial, source=serial_input),
                       Uart("COM2", clock, COM2[0], self.pic.line(COM2[1]))]
+        self.vga = Vga(clock)
+        self.vga.map(self.mem)
+        self.pci = PciBus(bus, self.mem, protected=[(0, memory_mib * MIB),
+                                                    ((1 << 32) - self.rom_size, 1 << 32)],
+                          log=self.log)
         for dev in self._devices():
             dev.attach(bus)
 
+    def _build_storage(self, drives):
+        """The PIIX3 IDE function with the drives, and their CMOS fields."""
+        wanted = {}                               # position -> (is a CD-ROM, image)
+        for name, image in drives.items():
+            if name == "cdrom":
+                position, cdrom = CDROM_POSITION, True
+            elif name in DRIVE_POSITIONS:
+                position, cdrom = name, image.sector_size == CD_SECTOR
+            else:
+                raise ValueError("unknown drive position %r (use hda..hdd or cdrom)" % name)
+            if position in wanted:
+                raise ValueError("two drives at IDE position %s" % position)
+            wanted[position] = (cdrom, image)
+        self.ide = PiixIde(self.mem, self.clock, self.pic.line(14), self.pic.line(15))
+        self.pci.add(self.ide, IDE_SLOT, IDE_FUNC)
+        self.ide.attach(self.bus)
+        self.drives = {}
+        geometries = []
+        for name, (channel, unit) in DRIVE_POSITIONS.items():
+            geometry = None
+            if name in wanted:
+                cdrom, image = wanted[name]
+                serial = "PYX86-%s" % name.upper()
+                device = AtapiCdrom(image, serial) if cdrom else AtaDisk(image, serial)
+                self.ide.connect(channel, unit, device)
+                self.drives[name] = device
+                geometry = None if cdrom else device.default_geometry
+            geometries.append(geometry)
+        self.rtc.fill_disks(geometries)
+
     def _devices(self):
         return (self.fw_cfg, self.pic, self.pit, self.port_b, self.port_a, self.rtc,
-                *self.uarts, self.kbc, self.dma, self.fdc)
+                *self.uarts, self.kbc, self.dma, self.fdc, self.vga, self.pci)
 
     # -- requests from devices (called during cpu.run) ------------------------------
     def _finish(self, outcome):
@@ -365,6 +421,11 @@ class Machine:
             fit = int(ran / took * FRONTEND_SLICE)
             self._frontend_slice = max(MIN_FRONTEND_SLICE,
                                        min(SLICE, (self._frontend_slice + fit) // 2))
+
+    def drive_activity(self):
+        """Sectors the IDE drives have read and written since power-on (what a
+        window's disk light follows)."""
+        return sum(d.reads + d.writes for d in self.drives.values())
 
     def _poll_frontend(self):
         """Let the front end run; True when it ended the run."""

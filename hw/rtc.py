@@ -43,6 +43,10 @@ CHECKSUM = 0x2E                      # sum of 0x10-0x2D, big-endian word
 EXT_MEMORY_COPY = 0x30               # the same as 0x17 (word)
 CENTURY = 0x32
 HIGH_MEMORY = 0x34                   # 64 KiB units above 16 MiB, at most 0xFFFF (word)
+DISK_EXT_TYPES = (0x19, 0x1A)        # drive C/D type when its DISK_TYPES nibble is 0xF
+DISK_PARAMS = (0x1B, 0x24)           # type 47 (user defined) parameter blocks, C and D
+DISK_TRANSLATION = 0x39              # Bochs/QEMU/SeaBIOS: 2 bits per IDE position
+DISK_TYPE_USER = 47
 
 A_UIP = 0x80
 A_DV = 0x70
@@ -132,6 +136,36 @@ class Rtc:
         if count:
             equipment |= EQUIPMENT_FLOPPY | (count - 1) << 6
         c[EQUIPMENT] = equipment
+        self.update_checksum()
+
+    def fill_disks(self, geometries):
+        """The hard disk fields, from the (cylinders, heads, sectors) of the ATA disks
+        at the four IDE positions (None: no disk there). The first two are drives C
+        and D of the AT layout: a nibble each in 0x12 (0xF: see 0x19/0x1A), type 47
+        with its parameter block (cylinders, heads, write precompensation none,
+        control byte, landing zone, sectors per track) at 0x1B and 0x24. Byte 0x39
+        says per position which BIOS translation to use, as Bochs and QEMU set it for
+        SeaBIOS: LBA-assisted beyond 1024 cylinders, none otherwise."""
+        c = self.cmos
+        c[DISK_TYPES] = 0
+        c[DISK_TRANSLATION] = 0
+        for k, geometry in enumerate(geometries):
+            if geometry is None:
+                continue
+            cyls, heads, spt = geometry
+            if cyls > 1024:
+                c[DISK_TRANSLATION] |= 1 << (2 * k)
+            if k > 1:
+                continue
+            c[DISK_TYPES] |= 0xF0 >> (4 * k)
+            c[DISK_EXT_TYPES[k]] = DISK_TYPE_USER
+            base = DISK_PARAMS[k]
+            self._word(base, cyls)
+            c[base + 2] = heads
+            self._word(base + 3, 0xFFFF)
+            c[base + 5] = 0xC0 | (0x08 if heads > 8 else 0)
+            self._word(base + 6, cyls)
+            c[base + 8] = spt
         self.update_checksum()
 
     def _word(self, reg, value):

@@ -30,17 +30,13 @@ class Frame:
     gen: int
     dirty: list = field(default_factory=list)      # [(x, y, w, h), ...]
 
-    def rgb(self):
-        """The picture as RGB24 bytes (for PNG screenshots)."""
-        out = bytearray(self.width * self.height * 3)
+    def packed(self):
+        """The pixels with rows `width * 4` bytes apart (a copy only if padded)."""
         row = self.width * BYTES_PER_PIXEL
-        for y in range(self.height):
-            src = self.pixels[y * self.pitch:y * self.pitch + row]
-            dst = y * self.width * 3
-            out[dst + 0:dst + self.width * 3:3] = src[2::4]
-            out[dst + 1:dst + self.width * 3:3] = src[1::4]
-            out[dst + 2:dst + self.width * 3:3] = src[0::4]
-        return bytes(out)
+        if self.pitch == row:
+            return self.pixels
+        return b"".join(self.pixels[y * self.pitch:y * self.pitch + row]
+                        for y in range(self.height))
 
 
 def dirty_rows(old, new, width, height, pitch):

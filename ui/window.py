@@ -25,6 +25,7 @@ import sys
 import time
 
 from emu.machine import Outcome, Stop
+from emu.screendump import xrgb_png
 from ui.hotkeys import HOTKEYS, MODIFIERS
 from ui.input import HostInput
 from ui.keymap import _K
@@ -363,7 +364,6 @@ class Window:
         the path, or None when there is no picture yet."""
         if self.frame is None:
             return None
-        from emu.screendump import encode_png
         stem = os.path.join(self.screenshot_dir, time.strftime("pyx86-%Y%m%d-%H%M%S"))
         path, n = stem + ".png", 1
         while os.path.exists(path):
@@ -371,7 +371,8 @@ class Window:
             path = "%s-%d.png" % (stem, n)
         try:
             with open(path, "wb") as f:
-                f.write(encode_png(self.frame.width, self.frame.height, self.frame.rgb()))
+                f.write(xrgb_png(self.frame.width, self.frame.height,
+                                 self.frame.packed()))
         except OSError as e:
             self.machine.log("screenshot: cannot write %s: %s" % (path, e.strerror or e))
             return None

@@ -371,3 +371,33 @@ def test_kernel_and_timeout_usage_errors(run_rom, extra, message):
     p = run_rom(rom16(debug_exit(0)), *extra)
     assert p.returncode == cli.EXIT_USAGE
     assert message in err(p) and err(p).count("\n") == 1
+# -- IDE drives ----------------------------------------------------------------------
+
+STATUS_EXIT = "mov dx, %#x\nin al, dx\nout 0xf4, al\nhlt\n"
+
+
+def test_hard_disk_and_cdrom_options(run_rom, tmp_path):
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(bytes(512 * 64))
+    iso = tmp_path / "cd.iso"
+    iso.write_bytes(bytes(2048 * 4))
+    p = run_rom(rom16(STATUS_EXIT % 0x1F7), "--hda", disk)
+    assert p.returncode == (0x50 << 1 | 1) & 0xFF           # an ATA disk is ready
+    p = run_rom(rom16(STATUS_EXIT % 0x177), "--cdrom", iso, "--snapshot")
+    assert p.returncode == 1                                 # ATAPI: status 00h
+    p = run_rom(rom16(STATUS_EXIT % 0x177), "--cdrom", "empty")
+    assert p.returncode == 1
+    p = run_rom(rom16(STATUS_EXIT % 0x177))
+    assert p.returncode == (0xFF << 1 | 1) & 0xFF            # no drives: floating bus
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hda", "no-such.img"], "disk image no-such.img: no such file"),
+    (["--hdc", "x.img", "--cdrom", "empty"], "--cdrom and --hdc are the same IDE position"),
+])
+def test_drive_usage_errors(run_rom, tmp_path, args, message):
+    (tmp_path / "x.img").write_bytes(bytes(512))
+    args = [str(tmp_path / a) if a.endswith(".img") else a for a in args]
+    p = run_rom(rom16(debug_exit(0)), *args)
+    assert p.returncode == cli.EXIT_USAGE
+    assert message in err(p).replace(str(tmp_path) + "/", "")

@@ -298,7 +298,6 @@ def test_ctrl_alt_end_sends_ctrl_alt_del(benches):
 
 
 def test_screenshot_hot_key_writes_the_guest_picture(benches, tmp_path, monkeypatch):
-    pytest.importorskip("emu.screendump")     # TODO(merge): lands with the VGA
     pic = gradient_picture(320, 200)
     b = benches(320, 200, pic)
     b.window.screenshot_dir = str(tmp_path)
