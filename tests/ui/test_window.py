@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from tests.ui.sdlkit import (FakeVga, click, drain, hotkey, key, motion, pixel, push,
-                             quit_event, scancode, sdl2, wheel, xrgb)
+                             quit_event, sdl2, wheel, xrgb)
 from emu.machine import Machine, Stop
 from tests.emu.roms import rom16
 from tests.hw.test_machine import SETUP, pic_init, rom_with_handlers, set_vector
