@@ -1,7 +1,7 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
     pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
-    pyx86 run --headless [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
+    pyx86 run [--headless] [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
               [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
@@ -9,6 +9,8 @@
               [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
               [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO] [--snapshot]
 
+Without --headless the machine's screen, keyboard and mouse are an SDL window
+(ui/window.py); with no display to open it on, that is a usage error.
 Messages go to stderr, one line each, prefixed "pyx86: "; a run that ends abnormally
 adds the CPU register dump. Guest console output (port E9) and the first serial port
 go to stdout by default; with `--serial stdio` the serial port also reads stdin.
@@ -31,6 +33,7 @@ from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop
                          load_rom)
 from emu.portbus import PortConflict
 from images import cli as images_cli
+from ui import hotkeys
 
 PROG = "pyx86"
 OWN_BIOS = "own"
@@ -47,8 +50,8 @@ EXIT_INTERNAL = 12
 EXIT_INTERRUPTED = 130
 
 EXIT_STATUSES = (
-    ("0", "the guest powered off (\"Shutdown\" written to the Bochs port 0x8900), or it"
-          " reset the machine under --no-reboot"),
+    ("0", "the guest powered off (\"Shutdown\" written to the Bochs port 0x8900), it"
+          " reset the machine under --no-reboot, or the window was closed"),
     ("(V<<1)|1", "the guest wrote V to QEMU's isa-debug-exit port 0xF4 (low 8 bits)"),
     ("2", "usage error, or a ROM / output file that cannot be used"),
     ("4", "the CPU halted for good (HLT with IF=0, or no unmasked interrupt can come)"),
@@ -66,7 +69,9 @@ _STOP_STATUS = {
     Stop.REBOOT: EXIT_POWER_OFF,
     Stop.LIMIT: EXIT_LIMIT,
     Stop.TIMEOUT: EXIT_TIMEOUT,
+    Stop.WINDOW_CLOSED: EXIT_POWER_OFF,
 }
+_QUIET_STOPS = (Stop.POWER_OFF, Stop.WINDOW_CLOSED)     # normal ends: no message
 
 
 def exit_status_table():
@@ -158,6 +163,7 @@ def build_parser():
                "IRQ3), port 0x61, port 0x92 (fast A20, reset).\n"
                "debug ports: 0xE9 console (read gives 0xE9), 0x80 POST codes, 0xF4 "
                "isa-debug-exit,\n0x8900 Bochs shutdown (\"Shutdown\" bytewise).\n\n"
+               "window hot keys:\n" + hotkeys.help_text() + "\n\n"
                "exit statuses:\n" + exit_status_table())
     r.add_argument("--bios", metavar="own|ROM", default=OWN_BIOS,
                    help="firmware: `own` (the default) is pyx86's BIOS, built from "
@@ -167,8 +173,9 @@ def build_parser():
                    help="first boot device the CMOS names: c hard disk (default), "
                         "a floppy, d CD-ROM; the others follow in the order c, a, d")
     r.add_argument("--headless", action="store_true",
-                   help="no window: the guest talks through the debug ports "
-                        "(required: there is no window front end yet)")
+                   help="no window: the guest talks through the debug ports and the "
+                        "serial port (default: an SDL window shows the screen and takes "
+                        "the keyboard and mouse)")
     r.add_argument("--memory", metavar="MIB", type=_memory, default=32,
                    help="guest RAM in MiB (%d..%d, default 32)"
                         % (MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -261,8 +268,6 @@ def _firmware(name):
 
 
 def _build_machine(args, stdout, stdin, log, files):
-    if not args.headless:
-        raise UsageError("there is no window front end yet: run with --headless")
     rom = _firmware(args.bios)
     debugcon = None
     if args.debugcon == "stdio":
@@ -341,6 +346,7 @@ def run_command(args, stdout=None, stderr=None, stdin=None):
 
     files = []
     try:
+        open_window = None if args.headless else _window_opener()
         machine = _build_machine(args, stdout, stdin, say, files)
     except (UsageError, RomError) as e:
         _close(files)
@@ -349,9 +355,17 @@ def run_command(args, stdout=None, stderr=None, stdin=None):
     except Exception as e:
         _close(files)
         return _internal_error(e, None, say, stderr)
+    window = None
     try:
-        report = _execute(machine, args, say, stderr)
+        if open_window is not None:
+            window = open_window(machine)
+        report = _execute(machine, args, say, stderr, window)
+    except UsageError as e:
+        say("error: %s" % e)
+        return RunReport(EXIT_USAGE, message=str(e))
     finally:
+        if window is not None:
+            window.close()
         _close(files)
         stdout.flush()
     if args.stats:
@@ -362,16 +376,41 @@ def run_command(args, stdout=None, stderr=None, stdin=None):
     return report
 
 
-def _execute(machine, args, say, stderr):
+def _no_window(reason):
+    return UsageError("cannot open a window: %s; run with --headless" % reason)
+
+
+def _window_opener():
+    """Before anything is built: a function machine -> the SDL window showing its VGA,
+    or UsageError when this host cannot show one (no pysdl2, no display)."""
+    try:
+        from ui.display import VgaSource
+        from ui.window import NoDisplay, Window, check_display
+    except (ImportError, RuntimeError) as e:     # no pysdl2, or no SDL2 library
+        raise _no_window("pysdl2 is not usable (%s)" % e) from None
+    try:
+        check_display()
+    except NoDisplay as e:
+        raise _no_window(e) from None
+
+    def open_window(machine):
+        try:
+            return Window(machine, VgaSource(machine.vga), activity=machine.drive_activity)
+        except NoDisplay as e:
+            raise _no_window(e) from None
+    return open_window
+
+
+def _execute(machine, args, say, stderr, window=None):
     """Run the machine; every way the run can end becomes a status and a message."""
     start = time.perf_counter()
     try:
-        outcome = machine.run(args.max_instructions, args.timeout)
+        outcome = machine.run(args.max_instructions, args.timeout, frontend=window)
         if outcome.stop is Stop.DEBUG_EXIT:
             report = RunReport(((outcome.value << 1) | 1) & 0xFF, message=outcome.message)
         else:
             report = RunReport(_STOP_STATUS[outcome.stop], message=outcome.message)
-            if outcome.stop is not Stop.POWER_OFF:
+            if outcome.stop not in _QUIET_STOPS:
                 say(outcome.message)
                 stderr.write(machine.cpu.dump() + "\n")
     except KeyboardInterrupt:

@@ -48,7 +48,9 @@ most SLICE instructions), then due device timers fire. Nothing is polled per
 instruction; host input is looked at between slices. A HLT with IF=1 skips guest time
 to the next timer (or, in --realtime mode, sleeps until it); a HLT that no interrupt
 can end -- IF=0 (there is no NMI source), or no unmasked IRQ has a timer or host input
-that could raise it -- ends the run.
+that could raise it -- ends the run. With a window (the `frontend` of run(), which is
+polled between slices and while the CPU waits) keys and the mouse are host input too,
+and a HLT nothing can end leaves the window open for the user to read the screen.
 """
 import enum
 import os
@@ -98,6 +100,9 @@ MEMORY_MIB_MIN = 1
 MEMORY_MIB_MAX = 3072                  # leaves the top GiB for ROM and (later) MMIO
 SLICE = 1_000_000                      # most instructions per cpu.run(): Ctrl+C, console
                                        # flush and host input latency vs. overhead
+FRONTEND_SLICE = 0.008                 # seconds a slice may take while a window waits
+                                       # for its next frame (60 Hz is 16.7 ms)
+MIN_FRONTEND_SLICE = 10_000            # ... but never fewer instructions than this
 INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input blocks at
                                        # a time (then looks at the machine again)
 
@@ -155,6 +160,7 @@ class Stop(enum.Enum):
     REBOOT = "reboot"                  # the guest reset the machine, reboot disabled
     LIMIT = "instruction limit"
     TIMEOUT = "timeout"                # --timeout: wall-clock seconds ran out
+    WINDOW_CLOSED = "window closed"    # the user closed the window or powered off there
 
 
 @dataclass
@@ -218,6 +224,9 @@ class Machine:
         self.reboot = reboot
         self.log = log or (lambda msg: None)
         self.resets = 0
+        self.frontend = None
+        self._frontend_slice = SLICE // 10     # adapted to the host by _fit_slice
+        self.dead_halt = None          # why the CPU halted for good (a front end shows it)
         self._outcome = None
         self._reset_requested = False
         self._init_requested = False
@@ -260,8 +269,8 @@ class Machine:
         self.port_b = PortB(clock, self.pit)
         self.coproc = CoprocessorError(cpu, line(COPROC_IRQ))
         self.a20 = A20Gate(cpu.set_a20)
-        self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self._reset_request)
-        self.kbc = I8042(clock, line(1), line(12), self.a20.set_kbc, self._reset_request)
+        self.port_a = PortA(self.a20.set_port92, lambda: cpu.a20, self.request_reset)
+        self.kbc = I8042(clock, line(1), line(12), self.a20.set_kbc, self.request_reset)
         self.rtc = Rtc(clock, line(8), start=rtc_start)
         self.rtc.fill_config(memory_mib * MIB, boot)
         self.dma = Dma(self.mem, leave=post_in_dma)
@@ -297,7 +306,7 @@ class Machine:
                                             self._acpi_power_off, log=self.log), 1, 3)
         self.pci.add(VgaPci(self.vga), VGA_SLOT)
         self.apm = ApmPorts(self.acpi_pm.smi_command)
-        self.reset_control = ResetControl(self._reset_request)
+        self.reset_control = ResetControl(self.request_reset)
 
     def _build_interrupts(self):
         """The 8259 pair, the CPU's local APIC and the I/O APIC, wired as on P6-class
@@ -370,7 +379,9 @@ class Machine:
     def _acpi_power_off(self):
         self._finish(Outcome(Stop.POWER_OFF, "guest powered off (ACPI S5)"))
 
-    def _reset_request(self):
+    def request_reset(self):
+        """The reset line, pulled by a device or the front end: the run loop resets
+        the machine (or stops under --no-reboot) before the next slice."""
         self._reset_requested = True
         self.cpu.request_stop()
 
@@ -388,6 +399,7 @@ class Machine:
         self.cpu.reset()
         self.lapic.reset()
         self.ioapic.reset()
+        self.dead_halt = None
         self.shutdown.reset()
         for dev in self._devices():
             dev.reset()
@@ -398,16 +410,27 @@ class Machine:
         if self.serial_out is not None:
             self.serial_out.flush()
 
-    def run(self, max_instructions=None, timeout=None):
+    def run(self, max_instructions=None, timeout=None, frontend=None):
         """Run until the guest or a limit ends the run; returns the Outcome.
 
         max_instructions counts from power-on, across reboots; timeout is in wall-clock
         seconds from now. KeyboardInterrupt and device errors propagate to the caller
-        with the machine state intact."""
+        with the machine state intact.
+
+        frontend: a window (ui/window.py) or None. Its poll() is called between slices
+        and every `poll_interval` seconds while the CPU waits in HLT; it must return at
+        once when nothing is due, and returns an Outcome to end the run (None to go
+        on). It may block while the user has paused the machine. Host input it feeds
+        to the i8042 sets `wakeup`. With a front end a HLT that nothing can end does
+        not end the run: the window stays (showing `dead_halt`) until the user
+        resets, powers off or closes it."""
         cpu, clock = self.cpu, self.clock
         deadline = None if timeout is None else time.monotonic() + timeout
+        self.frontend = frontend
         try:
             while True:
+                if frontend is not None:
+                    self._poll_frontend()
                 if self._outcome is not None:
                     return self._outcome
                 if deadline is not None and time.monotonic() >= deadline:
@@ -419,6 +442,7 @@ class Machine:
                         return Outcome(Stop.REBOOT, "the guest reset the machine")
                     self.resets += 1
                     self.reset()
+                    cpu.clear_stop()      # a reset asked for outside a slice (the window)
                 if self._init_requested:
                     self._init_requested = False
                     cpu.init()
@@ -426,7 +450,7 @@ class Machine:
                 for uart in self.uarts:
                     uart.poll_input()
                 clock.fire_due()
-                budget = SLICE
+                budget = SLICE if frontend is None else self._frontend_slice
                 if max_instructions is not None:
                     left = max_instructions - cpu.icount
                     if left <= 0:
@@ -434,10 +458,13 @@ class Machine:
                                        % max_instructions)
                     budget = min(budget, left)
                 budget = clock.slice_budget(budget)
+                started = time.perf_counter(), cpu.icount
                 try:
                     reason = cpu.run(budget)
                 finally:
                     clock.end_slice()
+                if frontend is not None:
+                    self._fit_slice(*started)
                 cpu.clear_stop()          # requests are all handled at the loop's top
                 if reason == STOP_SLICE:
                     self.flush()
@@ -459,19 +486,53 @@ class Machine:
                 else:
                     raise RuntimeError("cpu.run returned unknown stop reason %r" % reason)
         finally:
+            self.frontend = None
             self.flush()
+
+    def _fit_slice(self, t0, i0):
+        """With a front end, slices last about FRONTEND_SLICE of wall time whatever
+        the guest runs (tight loops at tens of MIPS, port I/O at a few), so the window
+        gets its 60 frames a second: the budget follows the measured rate."""
+        ran, took = self.cpu.icount - i0, time.perf_counter() - t0
+        if ran >= MIN_FRONTEND_SLICE and took > 0:
+            fit = int(ran / took * FRONTEND_SLICE)
+            self._frontend_slice = max(MIN_FRONTEND_SLICE,
+                                       min(SLICE, (self._frontend_slice + fit) // 2))
+
+    def drive_activity(self):
+        """Sectors the IDE drives have read and written since power-on (what a
+        window's disk light follows)."""
+        return sum(d.reads + d.writes for d in self.drives.values())
+
+    def _poll_frontend(self):
+        """Let the front end run; True when it ended the run."""
+        outcome = self.frontend.poll()
+        if outcome is not None:
+            self._finish(outcome)
+        return self._outcome is not None
 
     def _halted(self):
         """The CPU is in HLT and no interrupt is pending: let time pass until one can
         come, or return the Outcome when none ever can."""
+        reason = None
+        timers = []
         if not self.cpu.interrupts_enabled:
             # INTR cannot end this HLT and the machine has no NMI source
-            return Outcome(Stop.HALT, "CPU halted with interrupts disabled")
-        clock = self.clock
-        timers = [t for t in clock.armed_timers() if t.line is None or not t.line.masked]
-        inputs = any(u.can_interrupt_on_input() for u in self.uarts)
-        if not timers and not inputs:
-            return Outcome(Stop.HALT, "CPU halted; nothing can wake it")
+            reason = "CPU halted with interrupts disabled"
+        else:
+            clock = self.clock
+            timers = [t for t in clock.armed_timers()
+                      if t.line is None or not t.line.masked]
+            inputs = any(u.can_interrupt_on_input() for u in self.uarts) or (
+                self.frontend is not None and self.kbc.can_interrupt_on_input())
+            if not timers and not inputs:
+                reason = "CPU halted; nothing can wake it"
+        if reason is not None:
+            if self.frontend is None:
+                return Outcome(Stop.HALT, reason)
+            if self.dead_halt is None:
+                self.dead_halt = reason
+                self.log(reason + " (close the window to exit)")
         self.flush()
         if not timers:
             self._wait_for_input(INPUT_WAIT)
@@ -480,5 +541,18 @@ class Machine:
         return None
 
     def _wait_for_input(self, seconds):
-        self.wakeup.wait(seconds)
+        """Block until host input arrives (`wakeup`), at most `seconds`; a front end
+        is polled meanwhile and ends the wait when it ends the run or resets."""
+        frontend = self.frontend
+        if frontend is None:
+            self.wakeup.wait(seconds)
+            self.wakeup.clear()
+            return
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if self.wakeup.wait(max(0.0, min(left, frontend.poll_interval))):
+                break
+            if self._poll_frontend() or self._reset_requested or left <= 0:
+                break
         self.wakeup.clear()

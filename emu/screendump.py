@@ -47,13 +47,17 @@ def encode_png(width, height, rgb):
             _chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + _chunk(b"IEND", b""))
 
 
-def screenshot_png(vga):
-    """The rendered picture as PNG bytes."""
-    width, height, xrgb = vga.render()
+def xrgb_png(width, height, xrgb):
+    """PNG file bytes for width x height XRGB32 pixels (B, G, R, x; rows packed)."""
     rgb = bytearray(width * height * 3)
     if width * height:
-        vga_render.xrgb_to_rgb(memoryview(xrgb), memoryview(rgb))
+        vga_render.xrgb_to_rgb(memoryview(xrgb)[:width * height * 4], memoryview(rgb))
     return encode_png(width, height, rgb)
+
+
+def screenshot_png(vga):
+    """The rendered picture as PNG bytes."""
+    return xrgb_png(*vga.render())
 
 
 def dump_screen(vga, path):

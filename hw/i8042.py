@@ -82,6 +82,17 @@ class I8042:
     def command_byte(self):
         return self.ram[0]
 
+    def can_interrupt_on_input(self):
+        """Could a key or mouse event from the host, arriving later, interrupt the CPU
+        (a device that would send it, its port clock on, its IRQ enabled and not
+        masked)?"""
+        cb = self.command_byte
+        kbd = (self.keyboard.scanning and not cb & CB_KBD_OFF and cb & CB_IRQ1
+               and not self.irq1.masked)
+        aux = (self.mouse.reporting and not cb & CB_AUX_OFF and cb & CB_IRQ12
+               and not self.irq12.masked)
+        return bool(kbd or aux)
+
     # -- the output buffer ------------------------------------------------------------
     def _reply(self, byte, aux=KBD):
         self.replies.append((byte, aux))

@@ -15,7 +15,8 @@ from tests.emu.roms import KIB, asm16, debug_exit, far_jmp16, outs, rom16, shutd
 
 def pyx86(*args, timeout=60):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("PYX86_DEBUG", None)
+    for name in ("PYX86_DEBUG", "DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        env.pop(name, None)               # no display: a run without --headless fails
     # stdin is not the terminal pytest runs in: `--serial stdio` (the default) reads it
     return subprocess.run([sys.executable, "-m", "emu", *map(str, args)], cwd=ROOT, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
