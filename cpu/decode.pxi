@@ -329,6 +329,8 @@ cdef void code_written(CPUState* s, uint32_t pa, int size) noexcept nogil:
                      (page << 12) | ((c1 << 6) + 63))
     for c in range(c0, c1 + 1):
         s.code_chunks[page] &= ~((<uint64_t>1) << c)
+    s.code_gen[page] += 1                 # the page's blocks are stale,
+    s.stop_at = 0                         # maybe the one running too
 
 
 cdef void invalidate_range(CPUState* s, uint32_t first, uint32_t last) noexcept nogil:
@@ -345,16 +347,170 @@ cdef void code_page_written(void* ctx, uint32_t page) noexcept nogil:
     cdef CPUState* s = <CPUState*>ctx
     invalidate_range(s, page << 12, (page << 12) | 0xFFF)
     s.code_chunks[page] = 0
+    s.code_gen[page] += 1
     s.mem.page_flags[page] &= ~PG_CODE
+    s.stop_at = 0
 
 
 cdef void memory_remapped(void* ctx) noexcept nogil:
     """Called by emu.memory when the physical page map changes: TLB entries hold host
     pointers, so they all go (the changed code pages were invalidated one by one)."""
     tlb_flush(<CPUState*>ctx, 0)
+    (<CPUState*>ctx).stop_at = 0          # leave the current block (cpu/decode.pxi)
 
 
 cdef void icache_flush(CPUState* s) noexcept nogil:
     cdef int k
     for k in range(ICACHE_SIZE):
         s.icache[k].pa = 0xFFFFFFFFU
+    blocks_flush(s)
+
+
+# ---------------------------------------------------------------------------------
+# Basic blocks: straight-line code decoded once into consecutive pool slots, so the run
+# loop executes it without a TLB and cache lookup per instruction (and with the
+# decoded instructions next to each other in host memory). A block ends at a control
+# transfer or anything else that may change what the next instruction is or how it is
+# fetched (CS, CPL, paging, the TLB, EFLAGS.TF/IF, interrupt shadows, I/O that may
+# reach the chipset), at BLOCK_MAX instructions, or where the next instruction could
+# reach past its page or the CS limit (those run through fetch_insn). Blocks are keyed
+# by physical address and CS.D; a write to cached code bumps its page's code_gen,
+# which makes every block of the page stale, and sets stop_at = 0 so the loop leaves
+# the block it is in. The loop also leaves a block when EIP is not where the block
+# goes on (a REP instruction rewound) or stop_at is reached.
+
+cdef uint8_t block_goes_on[512]   # by opcode: the next instruction may be in the same block
+
+
+cdef void allow_ops(int first, int last) noexcept nogil:
+    cdef int op
+    for op in range(first, last + 1):
+        block_goes_on[op] = 1
+
+
+cdef void init_blocks() noexcept nogil:
+    """The opcodes after which a block may go on: ALU, moves, stack pushes and
+    general-register pops, shifts, multiplies, bit operations, x87/MMX/SSE (faults
+    leave through longjmp anyway). Everything else ends a block."""
+    cdef int k
+    for k in range(8):                     # ALU ops (00-05 ... 38-3D), BCD (27 2F 37 3F)
+        allow_ops(k * 8, k * 8 + 5)
+    for k in range(4):
+        allow_ops(0x27 + 8 * k, 0x27 + 8 * k)
+    allow_ops(0x40, 0x63)                  # INC DEC PUSH POP r, PUSHA POPA BOUND ARPL
+    allow_ops(0x68, 0x6B)                  # PUSH imm, IMUL
+    allow_ops(0x80, 0x8D)                  # ALU/TEST/XCHG/MOV r/m, MOV r/m,Sreg, LEA
+    allow_ops(0x8F, 0x99)                  # POP r/m, XCHG, NOP (not PAUSE), CBW CWD
+    allow_ops(0x9B, 0x9C)                  # FWAIT, PUSHF
+    allow_ops(0x9E, 0xAF)                  # SAHF LAHF, MOV moffs, string ops without REP
+    allow_ops(0xB0, 0xC1)                  # MOV r,imm, shifts
+    allow_ops(0xC6, 0xC9)                  # MOV r/m,imm, ENTER, LEAVE
+    allow_ops(0xD0, 0xDF)                  # shifts, AAM AAD SALC XLAT, x87
+    allow_ops(0xF5, 0xF7)                  # CMC, group 3
+    allow_ops(0xF8, 0xF9)                  # CLC STC
+    allow_ops(0xFC, 0xFF)                  # CLD STD, group 4, group 5 (INC DEC PUSH)
+    allow_ops(0x102, 0x103)                # LAR LSL
+    allow_ops(0x110, 0x11F)                # SSE moves, hint NOPs
+    allow_ops(0x128, 0x12F)
+    allow_ops(0x140, 0x17F)                # CMOVcc, MMX/SSE
+    allow_ops(0x190, 0x1A0)                # SETcc, PUSH FS
+    allow_ops(0x1A3, 0x1A8)                # BT, SHLD, PUSH GS
+    allow_ops(0x1AB, 0x1B1)                # BTS, SHRD, FXSAVE.., IMUL, CMPXCHG
+    allow_ops(0x1B3, 0x1B3)                # BTR
+    allow_ops(0x1B6, 0x1FF)                # MOVZX, BT group, BSF BSR, MOVSX, XADD, SSE, BSWAP
+
+
+cdef inline bint ends_block(Insn* i) noexcept nogil:
+    if not block_goes_on[i.op]:
+        return 1
+    if i.op == 0xFF:
+        return i.reg >= 2 and i.reg != 6    # CALL/JMP (near, far) end; PUSH goes on
+    if i.rep != REP_NONE:
+        # REP string instructions (they may stop early and rewind EIP) and PAUSE
+        return i.op == 0x90 or (0xA4 <= i.op <= 0xAF and i.op != 0xA8 and i.op != 0xA9)
+    return 0
+
+
+cdef void blocks_flush(CPUState* s) noexcept nogil:
+    cdef int k
+    for k in range(BLOCK_SIZE):
+        s.blocks[k].pa = 0xFFFFFFFFU
+    s.bpool_used = 0
+
+
+cdef Block* build_block(CPUState* s, Block* b, uint32_t lin, uint32_t eip,
+                        uint64_t pa) noexcept nogil:
+    """Decode the block at pa into b; NULL when not even its first instruction can be
+    (near the page end or CS limit, MMIO, or a fault: fetch_insn raises it)."""
+    cdef uint8_t* host = s.mem.page_host[pa >> 12]
+    cdef uint64_t last = s.seg[SEG_CS].hi if s.seg[SEG_CS].hi < s.eip_mask else s.eip_mask
+    cdef jmp_buf outer
+    cdef Insn* i
+    cdef Fetch f
+    cdef uint32_t off
+    if host == NULL:
+        return NULL
+    if s.bpool_used + BLOCK_MAX > BPOOL_SIZE:
+        blocks_flush(s)
+    b.pa = 0xFFFFFFFFU
+    b.n = 0
+    b.bytes = 0
+    b.first = s.bpool_used
+    # Decoding ahead must not raise (an instruction too long for 15 bytes is #GP only
+    # when it executes): a fault ends the block before that instruction.
+    memcpy(&outer, &s.jb, sizeof(jmp_buf))
+    if setjmp(s.jb) == 0:
+        while b.n < BLOCK_MAX:
+            off = (pa & 0xFFF) + b.bytes
+            if off > 0x1000 - 15 or <uint64_t>eip + b.bytes + 14 > last:
+                break
+            f.lin = lin + b.bytes
+            f.eip = eip + b.bytes
+            f.pa = pa + b.bytes
+            f.n = 0
+            f.crossed = 0
+            f.first_avail = 0x1000 - off
+            f.host = host
+            i = &s.bpool[b.first + b.n]
+            decode(s, &f, i)
+            mark_code(s, <uint32_t>(pa + b.bytes), i.len)
+            b.bytes += i.len
+            b.n += 1
+            if ends_block(i):
+                break
+    memcpy(&s.jb, &outer, sizeof(jmp_buf))
+    if b.n == 0:
+        return NULL
+    s.bpool_used += b.n
+    b.pa = <uint32_t>pa
+    b.code32 = s.code32
+    b.gen = s.code_gen[pa >> 12]
+    return b
+
+
+cdef inline Block* fetch_block(CPUState* s) noexcept nogil:
+    """The block starting at CS:EIP (decoded now if needed), or NULL when the
+    instruction there must go through fetch_insn."""
+    cdef uint32_t eip = s.eip
+    cdef Seg* cs = &s.seg[SEG_CS]
+    cdef uint32_t lin = cs.base + eip
+    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef uint64_t pa
+    cdef Block* b
+    if e.tag == (lin >> 12) and (e.perm & s.perm_x):
+        pa = (<uint64_t>e.ppage << 12) | (lin & 0xFFF)
+    else:
+        if eip < cs.lo or eip > cs.hi:
+            gp(s, 0)
+        pa = translate(s, lin, 2, s.cpl == 3)
+        if pa >> 32:
+            return NULL
+    b = &s.blocks[(pa ^ (pa >> BLOCK_BITS)) & BLOCK_MASK]
+    if b.pa != pa or b.code32 != s.code32 or b.gen != s.code_gen[pa >> 12]:
+        b = build_block(s, b, lin, eip, pa)
+        if b == NULL:
+            return NULL
+    # the same bytes may be reached through another CS: its limit and EIP wrap
+    if <uint64_t>eip + b.bytes - 1 > cs.hi or <uint64_t>eip + b.bytes - 1 > s.eip_mask:
+        return NULL
+    return b

@@ -7,7 +7,10 @@
 # layer will switch to the host there; a debugger may just observe and return 0).
 
 cdef inline bint intercepted(CPUState* s, int reason, uint32_t qual) noexcept nogil:
-    return ((s.intercepts >> reason) & 1) != 0 and s.intercept_fn(s.intercept_ctx, reason, qual)
+    if ((s.intercepts >> reason) & 1) != 0 and s.intercept_fn(s.intercept_ctx, reason, qual):
+        s.stop_at = 0                      # the state may have changed: leave the block
+        return 1
+    return 0
 
 
 cdef inline bint io_intercepted(CPUState* s, uint32_t port, int size, bint is_in,

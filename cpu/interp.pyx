@@ -44,6 +44,7 @@ include "optable.pxi"
 
 init_parity()
 init_optable()
+init_blocks()
 init_x87()
 
 STOP_NAMES = {STOP_SLICE: "slice", STOP_HLT: "hlt", STOP_TRIPLE: "triple-fault",
@@ -118,7 +119,11 @@ cdef class CPU:
             raise MemoryError()
         self.s.icache = <Insn*>calloc(ICACHE_SIZE, sizeof(Insn))
         self.s.code_chunks = <uint64_t*>calloc(NPAGES, sizeof(uint64_t))
-        if self.s.icache == NULL or self.s.code_chunks == NULL:
+        self.s.blocks = <Block*>calloc(BLOCK_SIZE, sizeof(Block))
+        self.s.bpool = <Insn*>calloc(BPOOL_SIZE, sizeof(Insn))
+        self.s.code_gen = <uint32_t*>calloc(NPAGES, sizeof(uint32_t))
+        if (self.s.icache == NULL or self.s.code_chunks == NULL or self.s.blocks == NULL
+                or self.s.bpool == NULL or self.s.code_gen == NULL):
             raise MemoryError()
         self.mem = mem
         self.io = io
@@ -144,6 +149,9 @@ cdef class CPU:
                 self.mem.pm.remap = NULL
             free(self.s.icache)
             free(self.s.code_chunks)
+            free(self.s.blocks)
+            free(self.s.bpool)
+            free(self.s.code_gen)
             free(self.s)
 
     # -- callbacks from the C core -------------------------------------------------

@@ -153,6 +153,9 @@ cdef void wake_and_deliver(CPUState* s, int vec) noexcept nogil:
 
 cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
     cdef Insn* i
+    cdef Insn* end
+    cdef Block* b
+    cdef uint32_t nxt
     cdef int r
     s.slice_end = s.icount + budget
     s.stop_at = 0
@@ -169,9 +172,25 @@ cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
             s.stop_reason = r
             return r
         while s.icount < s.stop_at:
-            s.prev_eip = s.eip
+            s.prev_eip = s.eip             # a fetch fault belongs to this instruction
             s.prev_esp = s.regs[ESP]
-            i = fetch_insn(s)
-            s.eip = (s.eip + i.len) & s.eip_mask
-            i.fn(s, i)
-            s.icount += 1
+            b = fetch_block(s)
+            if b == NULL:
+                i = fetch_insn(s)
+                s.eip = (s.eip + i.len) & s.eip_mask
+                i.fn(s, i)
+                s.icount += 1
+                continue
+            # a block (cpu/decode.pxi): in one page, inside the CS limit, no EIP wrap
+            i = &s.bpool[b.first]
+            end = i + b.n
+            while True:
+                s.prev_eip = s.eip
+                s.prev_esp = s.regs[ESP]
+                nxt = s.eip + i.len
+                s.eip = nxt
+                i.fn(s, i)
+                s.icount += 1
+                i += 1
+                if i == end or s.eip != nxt or s.icount >= s.stop_at:
+                    break

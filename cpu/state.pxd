@@ -117,6 +117,14 @@ cdef enum:
     ICACHE_SIZE = 1 << ICACHE_BITS
     ICACHE_MASK = ICACHE_SIZE - 1
 
+    # decoded basic blocks (cpu/decode.pxi): a direct-mapped table of blocks by
+    # physical address, their instructions in one pool that is emptied when full
+    BLOCK_BITS = 14
+    BLOCK_SIZE = 1 << BLOCK_BITS
+    BLOCK_MASK = BLOCK_SIZE - 1
+    BLOCK_MAX = 32            # instructions per block
+    BPOOL_SIZE = 1 << 17      # instructions in the pool
+
     # why cpu_run returned
     STOP_NONE = 0
     STOP_SLICE = 1            # instruction budget of the slice used up
@@ -218,6 +226,17 @@ ctypedef struct Insn:
     uint32_t disp
     uint32_t imm
     uint32_t imm2             # second immediate (far pointer selector, ENTER level)
+
+
+ctypedef struct Block:
+    # straight-line code in one page: n instructions from physical address pa on, the
+    # last one possibly a control transfer (or anything else that ends a block)
+    uint32_t pa               # physical address of the first byte (tag)
+    uint32_t gen              # code_gen of its page when decoded (stale when it differs)
+    uint32_t first            # index of its first instruction in CPUState.bpool
+    uint16_t n
+    uint16_t bytes            # bytes the n instructions span
+    uint8_t code32            # CS.D it was decoded for (tag)
 
 
 ctypedef struct F80:
@@ -322,6 +341,10 @@ ctypedef struct CPUState:
     Insn* icache
     uint64_t* code_chunks     # per physical page: 64-byte chunks holding cached code
     Insn scratch              # decode target for instructions that are not cached
+    Block* blocks             # decoded basic blocks, BLOCK_SIZE entries by physical address
+    Insn* bpool               # their instructions (BPOOL_SIZE)
+    uint32_t bpool_used
+    uint32_t* code_gen        # per physical page: bumped when code cached from it changes
     PhysMem* mem
 
     # exceptions (delivered with longjmp to the run loop)

@@ -135,3 +135,54 @@ def test_write_keeps_code_marks_of_instructions_reaching_into_the_previous_chunk
                               "e969ff" "f4"),                 # jmp 0x103c; done: hlt
     })
     assert cpu.get_reg("ebx") == 0x22332222
+
+
+def test_store_into_the_next_instruction_of_a_block_takes_effect():
+    # straight-line code is decoded as one block; the store rewrites the immediate of
+    # the instruction right after it, which must run with the new byte
+    src = "mov byte ptr [{}], 5\nmov ax, 1\nhlt"
+    at = len(asm16(src.format("0x1234"), 0x1000))  # mov ax, 1 starts here...
+    at -= len(asm16("mov ax, 1\nhlt", 0))
+    mem, cpu, _ = machine()
+    assert run_at(cpu, mem, src.format(hex(0x1000 + at + 1))) == STOP_HLT
+    assert cpu.get_reg("eax") & 0xFFFF == 5
+
+
+def test_block_reached_through_a_shorter_cs_limit_faults_at_the_limit():
+    # the same bytes run first with a 64 KiB CS (decoded as one block), then with a CS
+    # limit that ends inside them: the instruction past the limit is #GP, the ones
+    # before it have run
+    mem, cpu, _ = machine()
+    mem.load(0x0F00, bytes((0xF4,)))                 # #GP handler (inside the limit): hlt
+    set_vector(mem, 13, 0, 0x0F00)
+    code = bytes((0x40,) * 8 + (0xF4,))               # inc ax x8; hlt
+    assert run_at(cpu, mem, ".byte " + ", ".join(map(str, code))) == STOP_HLT
+    assert cpu.get_reg("eax") & 0xFFFF == 8
+    cs = cpu.get_seg("cs")
+    cpu.set_reg("eax", 0)
+    cpu.set_seg("cs", cs["sel"], cs["base"], 0x1004, cs["ar"])
+    cpu.eip = 0x1000
+    cpu.halted = False
+    assert cpu.run(1000) == STOP_HLT
+    assert cpu.get_reg("eax") & 0xFFFF == 5           # 0x1000-0x1004 ran
+    assert cpu.eip == 0x0F01
+    assert int.from_bytes(mem.read(cpu.get_reg("esp"), 2), "little") == 0x1005
+
+
+def test_fetch_fault_after_a_block_reports_the_next_instruction():
+    # code runs up to the CS limit at a page end; fetching the next instruction (on a
+    # page not in the TLB yet) is #GP, and the frame must hold its address
+    mem, cpu, _ = machine()
+    mem.load(0x0F00, bytes((0xF4,)))                 # #GP handler: hlt
+    set_vector(mem, 13, 0, 0x0F00)
+    mem.load(0x0FF8, bytes((0x40,) * 8))              # inc ax x8, up to the limit
+    cpu.load_seg_real("cs", 0)
+    for sg in ("ds", "es", "ss"):
+        cpu.load_seg_real(sg, 0)
+    cs = cpu.get_seg("cs")
+    cpu.set_seg("cs", cs["sel"], cs["base"], 0x0FFF, cs["ar"])
+    cpu.set_reg("esp", 0x8000)
+    cpu.eip = 0x0FF8
+    assert cpu.run(1000) == STOP_HLT
+    assert cpu.get_reg("eax") & 0xFFFF == 8
+    assert int.from_bytes(mem.read(cpu.get_reg("esp"), 2), "little") == 0x1000
