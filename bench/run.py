@@ -1,6 +1,7 @@
 """Benchmark pyx86 on the workload ROMs of bench/roms, and QEMU / Bochs if installed.
 
-    python bench/run.py [--runs 5] [--iterations N] [--only NAME ...] [--no-reference]
+    python bench/run.py [--runs 5] [--boot-runs 3] [--iterations N] [--only NAME ...]
+                        [--no-reference] [--no-external]
 
 Each workload ROM is assembled into cache/bench/, run --runs times through the
 `pyx86 run` code path (in-process: emu.cli.run_command), and checked: it must exit
@@ -13,6 +14,10 @@ seconds are wall-clock minus their start-up time (measured on a 1-round ROM). Bo
 (debugger build) reports its instruction count; QEMU does not, so its MIPS use the
 count of another emulator for the same ROM (marked *; emulators may differ in how
 they count REP iterations).
+
+The workload linux-boot (bench/boot.py) boots the `linux` test image to its marker
+line, --boot-runs times; its seconds are the median wall-clock seconds to the marker,
+its MIPS the instructions over the run loop's seconds. Only pyx86 runs it.
 """
 import argparse
 import hashlib
@@ -29,6 +34,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import boot  # noqa: E402
 from bench.roms import build  # noqa: E402
 from emu import cli  # noqa: E402
 
@@ -48,11 +54,21 @@ class Row:
         self.problem = None             # why the result is not valid, or None
         self.borrowed = False           # instructions counted by another emulator
         self.note = "ok"
+        self.loop_seconds = None        # the run loop's seconds, when not `seconds`
+        self.cpu_seconds = None         # CPU seconds of the same (pyx86 only)
 
     @property
     def mips(self):
-        if self.instructions and self.seconds:
-            return self.instructions / self.seconds / 1e6
+        seconds = self.loop_seconds or self.seconds
+        if self.instructions and seconds:
+            return self.instructions / seconds / 1e6
+        return None
+
+    @property
+    def cpu_mips(self):
+        """MIPS over CPU time: what the emulator costs, even on a busy host."""
+        if self.instructions and self.cpu_seconds:
+            return self.instructions / self.cpu_seconds / 1e6
         return None
 
 
@@ -92,14 +108,16 @@ def check(row, status, output, expected):
 
 def run_pyx86(name, path, rounds, runs, expected):
     row = Row(name, "pyx86")
-    times = []
+    times, cpu_times = [], []
     parser = cli.build_parser()
     limit = rounds * MAX_PER_ROUND + 10_000_000
     for _ in range(runs):
         args = parser.parse_args(["run", "--bios", str(path), "--headless",
                                   "--max-instructions", str(limit)])
         out, err = io.BytesIO(), io.StringIO()
+        cpu0 = time.process_time()
         report = cli.run_command(args, stdout=out, stderr=err)
+        cpu_times.append(time.process_time() - cpu0)
         check(row, report.status, out.getvalue(), expected)
         if row.problem:
             first = err.getvalue().strip().splitlines()
@@ -108,6 +126,7 @@ def run_pyx86(name, path, rounds, runs, expected):
         row.instructions = report.instructions
         times.append(report.seconds)
     row.seconds = statistics.median(times)
+    row.cpu_seconds = statistics.median(cpu_times)
     return row
 
 
@@ -224,28 +243,36 @@ def borrow_counts(table):
 
 
 def print_table(rows):
-    print("%-12s %-17s %15s %10s %9s  %s" % ("workload", "emulator", "instructions ",
-                                             "median s", "MIPS", "result"))
+    print("%-12s %-17s %15s %10s %9s %9s  %s" % ("workload", "emulator", "instructions ",
+                                                  "median s", "MIPS", "CPU MIPS", "result"))
     for r in rows:
-        print("%-12s %-17s %15s %10s %9s  %s" % (
+        print("%-12s %-17s %15s %10s %9s %9s  %s" % (
             r.workload, r.emulator,
             ("{:,}".format(r.instructions) + ("*" if r.borrowed else " "))
             if r.instructions else "- ",
             "%.3f" % r.seconds if r.seconds else "-",
             "%.1f" % r.mips if r.mips else "-",
+            "%.1f" % r.cpu_mips if r.cpu_mips else "-",
             r.note if r.problem is None else "FAILED: " + r.problem))
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--boot-runs", type=int, default=3,
+                   help="runs of %s (default: %%(default)s)" % boot.NAME)
     p.add_argument("--iterations", type=int, help="override every workload's rounds")
-    p.add_argument("--only", nargs="+", choices=list(build.WORKLOADS), metavar="NAME",
-                   help="workloads to run (%s)" % ", ".join(build.WORKLOADS))
+    everything = list(build.WORKLOADS) + [boot.NAME]
+    p.add_argument("--only", nargs="+", choices=everything, metavar="NAME",
+                   help="workloads to run (%s)" % ", ".join(everything))
     p.add_argument("--no-reference", action="store_true",
                    help="skip the Unicorn reference check")
+    p.add_argument("--no-external", action="store_true",
+                   help="run pyx86 only, not QEMU or Bochs")
     args = p.parse_args(argv)
-    names = args.only or list(build.WORKLOADS)
+    names = args.only or everything
+    with_boot = boot.NAME in names
+    names = [n for n in names if n != boot.NAME]
 
     workloads, expected, rows = [], {}, {}
     for name in names:
@@ -258,9 +285,17 @@ def main(argv=None):
         rounds = args.iterations or build.WORKLOADS[name][2]
         rows[name] = run_pyx86(name, path, rounds, args.runs, expected[name])
     table = [rows[n] for n in names]
+    if with_boot:
+        print("%-12s %s" % (boot.NAME, "Linux (images/linux.py) to its boot marker"),
+              flush=True)
+        boot_row = boot.run_boot(args.boot_runs)
+        if boot_row is not None:
+            table.append(boot_row)
 
     notes = []
     for emulator, make in (("qemu-system-i386", qemu_command), ("bochs", bochs_command)):
+        if args.no_external or not workloads:
+            break
         if shutil.which(emulator) is None:
             notes.append("%s: not installed" % emulator)
             continue
