@@ -238,6 +238,7 @@ cdef void decode(CPUState* s, Fetch* f, Insn* i) noexcept nogil:
             i.fn = op_ud
     if i.fn == NULL:
         i.fn = op_ud
+    specialize(i)                          # cpu/ops_fast.pxi
 
 
 cdef Insn* fetch_insn(CPUState* s) noexcept nogil:

@@ -40,6 +40,7 @@ include "ops_x87.pxi"
 include "simd.pxi"
 include "ops_mmx.pxi"
 include "ops_sse.pxi"
+include "ops_fast.pxi"
 include "optable.pxi"
 
 init_parity()

@@ -184,10 +184,11 @@ cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
             # a block (cpu/decode.pxi): in one page, inside the CS limit, no EIP wrap
             i = &s.bpool[b.first]
             end = i + b.n
+            nxt = s.eip
             while True:
-                s.prev_eip = s.eip
+                s.prev_eip = nxt
                 s.prev_esp = s.regs[ESP]
-                nxt = s.eip + i.len
+                nxt = nxt + i.len
                 s.eip = nxt
                 i.fn(s, i)
                 s.icount += 1

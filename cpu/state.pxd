@@ -122,7 +122,7 @@ cdef enum:
     BLOCK_BITS = 14
     BLOCK_SIZE = 1 << BLOCK_BITS
     BLOCK_MASK = BLOCK_SIZE - 1
-    BLOCK_MAX = 32            # instructions per block
+    BLOCK_MAX = 64            # instructions per block
     BPOOL_SIZE = 1 << 17      # instructions in the pool
 
     # why cpu_run returned
