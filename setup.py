@@ -12,7 +12,8 @@ subprocess.check_call([sys.executable, "-m", "bios", "build"], cwd=HERE)
 
 from Cython.Build import cythonize  # noqa: E402
 
-opts = ["-O2", "-fno-strict-aliasing", "-DCYTHON_INLINE=__inline__ __attribute__((always_inline))", "-Wno-unused-function", "-Wno-unused-variable"]
+opts = ["-O2", "-fno-strict-aliasing", "-DCYTHON_INLINE=__inline__ __attribute__((always_inline))",
+        "-fno-inline-functions-called-once", "-Wno-unused-function", "-Wno-unused-variable"]
 extensions = [
     Extension("emu.memory", ["emu/memory.pyx"], extra_compile_args=opts),
     Extension("hw.vga_render", ["hw/vga_render.pyx"], extra_compile_args=opts),

@@ -151,11 +151,41 @@ cdef void wake_and_deliver(CPUState* s, int vec) noexcept nogil:
     s.exc_depth = 0
 
 
-cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
+cdef void execute(CPUState* s) noexcept nogil:
+    """Run instructions until icount reaches stop_at. Faults longjmp from here to
+    cpu_run; keeping this loop out of the function that calls setjmp lets the
+    compiler keep its variables in registers."""
     cdef Insn* i
     cdef Insn* end
     cdef Block* b
     cdef uint32_t nxt
+    while s.icount < s.stop_at:
+        s.prev_eip = s.eip             # a fetch fault belongs to this instruction
+        s.prev_esp = s.regs[ESP]
+        b = fetch_block(s)
+        if b == NULL:
+            i = fetch_insn(s)
+            s.eip = (s.eip + i.len) & s.eip_mask
+            i.fn(s, i)
+            s.icount += 1
+            continue
+        # a block (cpu/decode.pxi): in one page, inside the CS limit, no EIP wrap
+        i = &s.bpool[b.first]
+        end = i + b.n
+        nxt = s.eip
+        while True:
+            s.prev_eip = nxt
+            s.prev_esp = s.regs[ESP]
+            nxt = nxt + i.len
+            s.eip = nxt
+            i.fn(s, i)
+            s.icount += 1
+            i += 1
+            if i == end or s.eip != nxt or s.icount >= s.stop_at:
+                break
+
+
+cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
     cdef int r
     s.slice_end = s.icount + budget
     s.stop_at = 0
@@ -171,27 +201,4 @@ cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
             hx_run_end(s.hx)
             s.stop_reason = r
             return r
-        while s.icount < s.stop_at:
-            s.prev_eip = s.eip             # a fetch fault belongs to this instruction
-            s.prev_esp = s.regs[ESP]
-            b = fetch_block(s)
-            if b == NULL:
-                i = fetch_insn(s)
-                s.eip = (s.eip + i.len) & s.eip_mask
-                i.fn(s, i)
-                s.icount += 1
-                continue
-            # a block (cpu/decode.pxi): in one page, inside the CS limit, no EIP wrap
-            i = &s.bpool[b.first]
-            end = i + b.n
-            nxt = s.eip
-            while True:
-                s.prev_eip = nxt
-                s.prev_esp = s.regs[ESP]
-                nxt = nxt + i.len
-                s.eip = nxt
-                i.fn(s, i)
-                s.icount += 1
-                i += 1
-                if i == end or s.eip != nxt or s.icount >= s.stop_at:
-                    break
+        execute(s)
