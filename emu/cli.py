@@ -1,14 +1,15 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
     pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
-    pyx86 run [--headless] [--bios own|seabios|ROM.bin] [--vgabios FILE]
+    pyx86 run [IMAGE] [--headless] [--bios own|seabios|ROM.bin] [--vgabios FILE]
               [--boot c|a|d] [--memory MIB]
               [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--kernel FILE [--initrd FILE] [--append CMDLINE]]
               [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
-              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO] [--snapshot]
+              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO|empty]
+              [--fda IMG] [--fdb IMG] [--snapshot]
 
 Without --headless the machine's screen, keyboard and mouse are an SDL window
 (ui/window.py); with no display to open it on, that is a usage error.
@@ -29,13 +30,14 @@ from bios.build import BuildError, image as bios_image
 from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.linuxboot import KernelError
-from emu.diskimage import DiskImage, ImageError
+from emu.diskimage import ImageError
+from emu.drives import FLOPPIES, IDE, open_drives
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
 from emu import seabios
 from hw.piix import PM_BASE_DEFAULT
-from images import cli as images_cli
+from images import cli as images_cli, demo
 from ui import hotkeys
 
 PROG = "pyx86"
@@ -180,9 +182,14 @@ def build_parser():
                    help="VGA BIOS image for the VGA's PCI expansion ROM (run by "
                         "firmware that runs option ROMs, e.g. SeaBIOS; default: "
                         "SeaBIOS's own with --bios seabios, none otherwise)")
-    r.add_argument("--boot", choices=("c", "a", "d"), default="c",
-                   help="first boot device the CMOS names: c hard disk (default), "
-                        "a floppy, d CD-ROM; the others follow in the order c, a, d")
+    r.add_argument("image", metavar="IMAGE", nargs="?",
+                   help="a disk, floppy or CD image, its kind guessed from its size and "
+                        "content (say which with --hda/--fda/--cdrom instead); with no "
+                        "image, no drives and no --kernel, the demo disk boots")
+    r.add_argument("--boot", choices=("c", "a", "d"),
+                   help="first boot device the CMOS names: c hard disk, a floppy, d "
+                        "CD-ROM (default: IMAGE's kind, else the first of c, a, d with "
+                        "a medium); the others follow in the order c, a, d")
     r.add_argument("--headless", action="store_true",
                    help="no window: the guest talks through the debug ports and the "
                         "serial port (default: an SDL window shows the screen and takes "
@@ -231,6 +238,10 @@ def build_parser():
                         ("hdc", "secondary master"), ("hdd", "secondary slave")):
         r.add_argument("--" + name, metavar="IMG",
                        help="raw hard disk image as the IDE %s" % where)
+    for name, where in (("fda", "A:"), ("fdb", "B:")):
+        r.add_argument("--" + name, metavar="IMG",
+                       help="floppy image in drive %s (its size says the format: 160K "
+                            "to 2.88M)" % where)
     r.add_argument("--cdrom", metavar="ISO",
                    help="CD-ROM drive at the secondary master (hdc) holding ISO; "
                         "'empty' for a drive without a disc")
@@ -319,14 +330,16 @@ def _build_machine(args, stdout, stdin, log, files):
     if args.kernel is None and (args.initrd or args.append):
         raise UsageError("--initrd and --append need --kernel")
     kernel = None if args.kernel is None else (args.kernel, args.initrd, args.append)
-    drives = _open_drives(args, files)
+    drives = _open_drives(args, files, log)
     try:
         return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
                        debugcon_port=args.debugcon_port, post_log=post_log,
                        post_port=args.post_port, reboot=not args.no_reboot, log=log,
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
                        realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
-                       drives=drives, boot=args.boot, vgabios=vgabios, pm_base=pm_base)
+                       drives=drives.ide, fda=drives.floppies.get("fda"),
+                       fdb=drives.floppies.get("fdb"), boot=drives.boot,
+                       vgabios=vgabios, pm_base=pm_base)
     except KernelError as e:
         raise UsageError(str(e)) from None
     except MemoryError:
@@ -335,25 +348,29 @@ def _build_machine(args, stdout, stdin, log, files):
         raise UsageError(str(e)) from None
 
 
-def _open_drives(args, files):
-    """The IDE drives the options ask for (images join `files`, closed at exit)."""
-    drives = {}
+def _open_drives(args, files, log):
+    """The drives the options ask for (images join `files`, closed at exit). With our
+    BIOS and no medium and no kernel, the demo disk (images/demo) is the hard disk; a
+    ROM given with --bios runs alone, as the ROM runner always did."""
+    paths = {name: getattr(args, name) for name in FLOPPIES + IDE + ("cdrom",)}
+    image = args.image
+    snapshot = args.snapshot
+    if (image is None and not any(paths.values()) and args.kernel is None
+            and args.bios == OWN_BIOS):
+        try:
+            paths["hda"] = str(demo.default_image())
+        except demo.BuildError as e:
+            raise UsageError("no image given, and the demo disk cannot be built: %s"
+                             % str(e).splitlines()[0]) from None
+        snapshot = True
+        log("no image given: booting the demo disk (%s)" % paths["hda"])
     try:
-        for name in ("hda", "hdb", "hdc", "hdd"):
-            path = getattr(args, name)
-            if path is not None:
-                drives[name] = DiskImage(path, snapshot=args.snapshot)
-                files.append(drives[name])
-        if args.cdrom is not None:
-            if args.hdc is not None:
-                raise UsageError("--cdrom and --hdc are the same IDE position")
-            drives["cdrom"] = None
-            if args.cdrom != "empty":
-                drives["cdrom"] = DiskImage(args.cdrom, readonly=True, sector_size=2048,
-                                            kind="CD")
-                files.append(drives["cdrom"])
+        drives = open_drives(image, snapshot=snapshot, boot=args.boot, **paths)
     except ImageError as e:
         raise UsageError(str(e)) from None
+    files.extend(drives.images())
+    for note in drives.notes:
+        log(note)
     return drives
 
 
