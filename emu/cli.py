@@ -7,7 +7,8 @@
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--kernel FILE [--initrd FILE] [--append CMDLINE]]
-              [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
+              [--max-instructions N] [--timeout SECONDS] [--screen-dump PATH]
+              [--no-reboot] [--stats]
               [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO|empty]
               [--fda IMG] [--fdb IMG] [--snapshot]
 
@@ -36,6 +37,7 @@ from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop
                          load_rom)
 from emu.portbus import PortConflict
 from emu import seabios
+from emu.screendump import dump_screen
 from hw.piix import PM_BASE_DEFAULT
 from images import cli as images_cli, demo
 from ui import hotkeys
@@ -229,6 +231,9 @@ def build_parser():
                    help="the kernel command line")
     r.add_argument("--timeout", metavar="SECONDS", type=_seconds,
                    help="stop after this much wall-clock time (exit status 10)")
+    r.add_argument("--screen-dump", metavar="PATH",
+                   help="at exit, write the screen to PATH: UTF-8 text for text modes "
+                        "(code page 437 mapped), a PNG for graphics modes or a .png PATH")
     r.add_argument("--no-reboot", action="store_true",
                    help="exit instead of resetting the machine: on a triple fault (status "
                         "6) or when the guest resets it (status 0), as QEMU's -no-reboot")
@@ -306,6 +311,8 @@ def _firmware(name, vgabios_path):
 
 
 def _build_machine(args, stdout, stdin, log, files):
+    if args.screen_dump is not None:
+        _check_writable(args.screen_dump, "the screen dump")
     rom, vgabios, pm_base = _firmware(args.bios, args.vgabios)
     debugcon = None
     if args.debugcon == "stdio":
@@ -404,6 +411,8 @@ def run_command(args, stdout=None, stderr=None, stdin=None):
         if open_window is not None:
             window = open_window(machine)
         report = _execute(machine, args, say, stderr, window)
+        if args.screen_dump is not None:
+            _screen_dump(machine, args.screen_dump, say)
     except UsageError as e:
         say("error: %s" % e)
         return RunReport(EXIT_USAGE, message=str(e))
@@ -466,6 +475,21 @@ def _execute(machine, args, say, stderr, window=None):
     report.seconds = time.perf_counter() - start
     report.instructions = machine.cpu.icount
     return report
+
+
+def _screen_dump(machine, path, say):
+    try:
+        kind = dump_screen(machine.vga, path)
+    except OSError as e:
+        say("cannot write the screen dump %s: %s" % (path, e.strerror or e))
+        return
+    say("screen dumped to %s (%s)" % (path, kind))
+
+
+def _check_writable(path, what):
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError("cannot write %s %s" % (what, path))
 
 
 def _internal_error(e, machine, say, stderr):

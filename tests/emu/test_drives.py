@@ -1,6 +1,14 @@
 """Which image goes where: guessing IMAGE's kind, drive options, the boot device, and
 the demo disk when nothing is given."""
+import io
+
 import pytest
+
+from bios.build import image as bios_image
+from emu.diskimage import DiskImage
+from emu.machine import Machine, Stop
+from emu.screendump import dump_screen
+from images import demo
 
 from emu.diskimage import ImageError
 from emu.drives import guess_kind, open_drives
@@ -67,3 +75,31 @@ def test_unknown_floppy_size_is_a_usage_error(tmp_path):
     bad.write_bytes(bytes(1000 * 512))
     p = pyx86("run", "--headless", "--fda", bad)
     assert p.returncode == 2 and "not a known floppy size" in err(p)
+
+
+def test_screen_dump_of_the_demo_text_and_graphics(tmp_path):
+    """The demo's text page (dumped once the serial log shows it is complete), then
+    the CLI's dump at exit, in mode 13h."""
+    out = io.BytesIO()
+    m = Machine(bios_image(), serial=out,
+                drives={"hda": DiskImage(demo.default_image(), snapshot=True)})
+    while b"Mandelbrot in VGA mode 13h next" not in out.getvalue():
+        assert m.run(max_instructions=m.cpu.icount + 20_000).stop is Stop.LIMIT
+    text = tmp_path / "screen.txt"
+    assert dump_screen(m.vga, text) == "text"
+    screen = text.read_text(encoding="utf-8")
+    assert "pyx86 demo disk" in screen and "GenuineIntel" in screen
+    assert "00:02.0 1234:1111 VGA controller" in screen
+    png = tmp_path / "screen.png"
+    p = pyx86("run", "--headless", "--debugcon", "none", "--serial", "none",
+              "--max-instructions", 200_000_000, "--screen-dump", png, timeout=300)
+    assert "screen dumped to %s (png)" % png in err(p)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (320, 200)                  # mode 13h: the Mandelbrot
+
+
+def test_screen_dump_path_checked_first(tmp_path):
+    p = pyx86("run", "--headless", "--screen-dump", tmp_path / "no" / "such" / "x.txt")
+    assert p.returncode == 2 and "cannot write the screen dump" in err(p)
