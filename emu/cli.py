@@ -1,7 +1,8 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
     pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
-    pyx86 run [IMAGE] [--headless] [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
+    pyx86 run [IMAGE] [--headless] [--bios own|seabios|ROM.bin] [--vgabios FILE]
+              [--boot c|a|d] [--memory MIB]
               [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
@@ -35,12 +36,15 @@ from emu.drives import FLOPPIES, IDE, open_drives
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
+from emu import seabios
 from emu.screendump import dump_screen
+from hw.piix import PM_BASE_DEFAULT
 from images import cli as images_cli, demo
 from ui import hotkeys
 
 PROG = "pyx86"
 OWN_BIOS = "own"
+SEABIOS = "seabios"
 
 # Exit statuses. Ours are all even, so they never collide with isa-debug-exit's odd
 # (V<<1)|1 (which the OS truncates to 8 bits, like QEMU's own exit status).
@@ -169,10 +173,17 @@ def build_parser():
                "isa-debug-exit,\n0x8900 Bochs shutdown (\"Shutdown\" bytewise).\n\n"
                "window hot keys:\n" + hotkeys.help_text() + "\n\n"
                "exit statuses:\n" + exit_status_table())
-    r.add_argument("--bios", metavar="own|ROM", default=OWN_BIOS,
+    r.add_argument("--bios", metavar="own|seabios|ROM", default=OWN_BIOS,
                    help="firmware: `own` (the default) is pyx86's BIOS, built from "
-                        "bios/src when needed; or an image file, a multiple of 4 KiB "
-                        "and at most 16 MiB")
+                        "bios/src when needed; `seabios` is the distribution's SeaBIOS "
+                        "(%s/%s, package %s) with its VGA BIOS %s; or an image file, "
+                        "a multiple of 4 KiB and at most 16 MiB"
+                        % (seabios.SEABIOS_DIR, seabios.BIOS_FILE, seabios.PACKAGE,
+                           seabios.VGABIOS_FILE))
+    r.add_argument("--vgabios", metavar="FILE",
+                   help="VGA BIOS image for the VGA's PCI expansion ROM (run by "
+                        "firmware that runs option ROMs, e.g. SeaBIOS; default: "
+                        "SeaBIOS's own with --bios seabios, none otherwise)")
     r.add_argument("image", metavar="IMAGE", nargs="?",
                    help="a disk, floppy or CD image, its kind guessed from its size and "
                         "content (say which with --hda/--fda/--cdrom instead); with no "
@@ -191,7 +202,8 @@ def build_parser():
     r.add_argument("--debugcon", metavar="stdio|none|PATH", default="stdio",
                    help="where port-E9 console output goes (default stdio)")
     r.add_argument("--debugcon-port", metavar="PORT", type=_port, default=DEBUGCON_PORT,
-                   help="I/O port of the debug console (default 0xe9)")
+                   help="I/O port of the debug console (default 0xe9; SeaBIOS "
+                        "logs to 0x%x)" % seabios.DEBUG_PORT)
     r.add_argument("--post-log", metavar="PATH",
                    help="log POST codes, one two-digit hex code per line")
     r.add_argument("--post-port", metavar="PORT", type=_port, default=POST_PORT,
@@ -273,20 +285,35 @@ def _stdin_source(stdin, wakeup):
     return FdSource(fd, wakeup)
 
 
-def _firmware(name):
-    """The ROM image for --bios: ours (built when its sources changed) or a file."""
-    if name != OWN_BIOS:
-        return load_rom(name)
-    try:
-        return bios_image()
-    except BuildError as e:
-        raise UsageError(str(e)) from None
+def _firmware(name, vgabios_path):
+    """(ROM, VGA BIOS or None, PM base) for --bios and --vgabios: ours (built when
+    its sources changed), SeaBIOS, or a file."""
+    vgabios, pm_base = None, PM_BASE_DEFAULT
+    if name == SEABIOS:
+        rom, vgabios = seabios.images()
+        pm_base = seabios.PM_BASE
+    elif name != OWN_BIOS:
+        rom = load_rom(name)
+    else:
+        try:
+            rom = bios_image()
+        except BuildError as e:
+            raise UsageError(str(e)) from None
+    if vgabios_path is not None:
+        try:
+            with open(vgabios_path, "rb") as f:
+                vgabios = f.read()
+        except OSError as e:
+            raise UsageError("VGA BIOS %s: %s" % (vgabios_path, e.strerror or e)) from None
+        if not vgabios:
+            raise UsageError("VGA BIOS %s: the file is empty" % vgabios_path)
+    return rom, vgabios, pm_base
 
 
 def _build_machine(args, stdout, stdin, log, files):
     if args.screen_dump is not None:
         _check_writable(args.screen_dump, "the screen dump")
-    rom = _firmware(args.bios)
+    rom, vgabios, pm_base = _firmware(args.bios, args.vgabios)
     debugcon = None
     if args.debugcon == "stdio":
         debugcon = stdout
@@ -318,7 +345,8 @@ def _build_machine(args, stdout, stdin, log, files):
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
                        realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
                        drives=drives.ide, fda=drives.floppies.get("fda"),
-                       fdb=drives.floppies.get("fdb"), boot=drives.boot)
+                       fdb=drives.floppies.get("fdb"), boot=drives.boot,
+                       vgabios=vgabios, pm_base=pm_base)
     except KernelError as e:
         raise UsageError(str(e)) from None
     except MemoryError:
