@@ -31,7 +31,7 @@ ROM_BASE = 0xE0000
 
 SOURCES16 = ["entry_16.S", "util.c", "vga.c", "video.c", "keyboard.c", "clock.c",
              "system.c", "disk.c", "boot.c", "optionrom.c"]
-SOURCES32 = ["entry_32.S", "util.c", "post.c"]
+SOURCES32 = ["entry_32.S", "util.c", "post.c", "pci.c", "fwcfg.c", "tables.c", "mptable.c"]
 
 CFLAGS = ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
           "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",

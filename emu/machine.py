@@ -59,7 +59,7 @@ import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
-from emu import acpi
+from emu import acpi, smbios
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
@@ -236,6 +236,8 @@ class Machine:
         self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
         self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
         for file, data in acpi.build(memory_mib * MIB).items():
+            self.fw_cfg.add_file(file, data)
+        for file, data in smbios.build(memory_mib * MIB, rom).items():
             self.fw_cfg.add_file(file, data)
         # a POST latch placed at a spare DMA page latch takes that port over
         post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
