@@ -208,8 +208,11 @@ static void run_table_loader(void)
             break;
         }
         if (err) {
-            log_printf(" [table-loader: command %u at %u failed, ACPI tables incomplete]",
-                       c->command, off / LOADER_CMD_SIZE);
+            /* half-made tables are worse than none: no RSDP for an OS to find */
+            log_printf(" [table-loader: command %u failed, no ACPI]", off / LOADER_CMD_SIZE);
+            for (unsigned i = 0; i < file_count; i++)
+                memset(files[i].data, 0, files[i].size);
+            file_count = 0;
             return;
         }
     }

@@ -6,6 +6,7 @@ import struct
 import pytest
 
 from emu import acpi, smbios
+from hw import fw_cfg
 from hw.piix import PM_BASE_DEFAULT, SMB_BASE_DEFAULT
 from tests.bios.harness import RESULTS, BiosPC
 
@@ -335,3 +336,25 @@ def test_f_segment_is_write_protected_after_post(pc):
     """ % (addr - 0xF0000, addr - 0xF0000))
     assert pc2.read(0x600, 1) == b"R"                        # still "RSD PTR "
     assert pc2.m.host_bridge.pam_mode(0xF0000) == 1          # RE: shadow RAM, read-only
+
+
+def test_tables_through_the_byte_interface():
+    """Without fw_cfg DMA the BIOS reads the files a byte at a time: same tables."""
+    pc = BiosPC(memory_mib=32)
+    pc.m.fw_cfg.add(fw_cfg.ID, struct.pack("<I", fw_cfg.FEATURE_TRADITIONAL))
+    pc.wait_for_boot_failure()
+    rsdp = find_rsdp(pc)
+    rsdt = sdt(pc, struct.unpack_from("<I", pc.read(rsdp, 20), 16)[0], b"RSDT")
+    assert len(rsdt) == 36 + 4 * 2
+    assert smbios_structures(pc)[1][-1][0] == 127
+
+
+def test_no_room_for_tables_in_1_mib():
+    """1 MiB of RAM has no extended memory for the table zone: no ACPI, no SMBIOS (and
+    no half-made RSDP), but MP and $PIR (F segment only) and a bootable machine."""
+    pc = BiosPC(memory_mib=1)
+    pc.wait_for_boot_failure()
+    assert b"[table-loader: command 1 failed, no ACPI]" in pc.log.getvalue()
+    assert not scan(pc, b"RSD PTR ", 0xE0000, 0x100000)
+    assert not scan(pc, b"_SM_", 0xF0000, 0x100000)
+    assert find_mp(pc) and scan(pc, b"$PIR", 0xF0000, 0x100000)
