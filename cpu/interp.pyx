@@ -326,6 +326,12 @@ cdef class CPU:
     def clear_stop(self):
         self.s.pending &= ~(<uint32_t>PEND_STOP)
 
+    def advance_tsc(self, uint64_t ticks):
+        """Time passed without instructions (a HLT the clock skipped): the TSC counts
+        it, so it keeps pace with the platform timers (a TSC that stood still while
+        the PIT ran on would be seen as unstable by an OS's clock watchdog)."""
+        self.s.tsc_offset += ticks
+
     def set_intr(self, bint level):
         self.s.intr = level
         if level:

@@ -1,13 +1,15 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
     pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
-    pyx86 run [--headless] [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
+    pyx86 run [IMAGE] [--headless] [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
               [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--kernel FILE [--initrd FILE] [--append CMDLINE]]
-              [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
-              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO] [--snapshot]
+              [--max-instructions N] [--timeout SECONDS] [--screen-dump PATH]
+              [--no-reboot] [--stats]
+              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO|empty]
+              [--fda IMG] [--fdb IMG] [--snapshot]
 
 Without --headless the machine's screen, keyboard and mouse are an SDL window
 (ui/window.py); with no display to open it on, that is a usage error.
@@ -28,11 +30,13 @@ from bios.build import BuildError, image as bios_image
 from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.linuxboot import KernelError
-from emu.diskimage import DiskImage, ImageError
+from emu.diskimage import ImageError
+from emu.drives import FLOPPIES, IDE, open_drives
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
-from images import cli as images_cli
+from emu.screendump import dump_screen
+from images import cli as images_cli, demo
 from ui import hotkeys
 
 PROG = "pyx86"
@@ -169,9 +173,14 @@ def build_parser():
                    help="firmware: `own` (the default) is pyx86's BIOS, built from "
                         "bios/src when needed; or an image file, a multiple of 4 KiB "
                         "and at most 16 MiB")
-    r.add_argument("--boot", choices=("c", "a", "d"), default="c",
-                   help="first boot device the CMOS names: c hard disk (default), "
-                        "a floppy, d CD-ROM; the others follow in the order c, a, d")
+    r.add_argument("image", metavar="IMAGE", nargs="?",
+                   help="a disk, floppy or CD image, its kind guessed from its size and "
+                        "content (say which with --hda/--fda/--cdrom instead); with no "
+                        "image, no drives and no --kernel, the demo disk boots")
+    r.add_argument("--boot", choices=("c", "a", "d"),
+                   help="first boot device the CMOS names: c hard disk, a floppy, d "
+                        "CD-ROM (default: IMAGE's kind, else the first of c, a, d with "
+                        "a medium); the others follow in the order c, a, d")
     r.add_argument("--headless", action="store_true",
                    help="no window: the guest talks through the debug ports and the "
                         "serial port (default: an SDL window shows the screen and takes "
@@ -210,6 +219,9 @@ def build_parser():
                    help="the kernel command line")
     r.add_argument("--timeout", metavar="SECONDS", type=_seconds,
                    help="stop after this much wall-clock time (exit status 10)")
+    r.add_argument("--screen-dump", metavar="PATH",
+                   help="at exit, write the screen to PATH: UTF-8 text for text modes "
+                        "(code page 437 mapped), a PNG for graphics modes or a .png PATH")
     r.add_argument("--no-reboot", action="store_true",
                    help="exit instead of resetting the machine: on a triple fault (status "
                         "6) or when the guest resets it (status 0), as QEMU's -no-reboot")
@@ -219,6 +231,10 @@ def build_parser():
                         ("hdc", "secondary master"), ("hdd", "secondary slave")):
         r.add_argument("--" + name, metavar="IMG",
                        help="raw hard disk image as the IDE %s" % where)
+    for name, where in (("fda", "A:"), ("fdb", "B:")):
+        r.add_argument("--" + name, metavar="IMG",
+                       help="floppy image in drive %s (its size says the format: 160K "
+                            "to 2.88M)" % where)
     r.add_argument("--cdrom", metavar="ISO",
                    help="CD-ROM drive at the secondary master (hdc) holding ISO; "
                         "'empty' for a drive without a disc")
@@ -268,6 +284,8 @@ def _firmware(name):
 
 
 def _build_machine(args, stdout, stdin, log, files):
+    if args.screen_dump is not None:
+        _check_writable(args.screen_dump, "the screen dump")
     rom = _firmware(args.bios)
     debugcon = None
     if args.debugcon == "stdio":
@@ -292,14 +310,15 @@ def _build_machine(args, stdout, stdin, log, files):
     if args.kernel is None and (args.initrd or args.append):
         raise UsageError("--initrd and --append need --kernel")
     kernel = None if args.kernel is None else (args.kernel, args.initrd, args.append)
-    drives = _open_drives(args, files)
+    drives = _open_drives(args, files, log)
     try:
         return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
                        debugcon_port=args.debugcon_port, post_log=post_log,
                        post_port=args.post_port, reboot=not args.no_reboot, log=log,
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
                        realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
-                       drives=drives, boot=args.boot)
+                       drives=drives.ide, fda=drives.floppies.get("fda"),
+                       fdb=drives.floppies.get("fdb"), boot=drives.boot)
     except KernelError as e:
         raise UsageError(str(e)) from None
     except MemoryError:
@@ -308,25 +327,29 @@ def _build_machine(args, stdout, stdin, log, files):
         raise UsageError(str(e)) from None
 
 
-def _open_drives(args, files):
-    """The IDE drives the options ask for (images join `files`, closed at exit)."""
-    drives = {}
+def _open_drives(args, files, log):
+    """The drives the options ask for (images join `files`, closed at exit). With our
+    BIOS and no medium and no kernel, the demo disk (images/demo) is the hard disk; a
+    ROM given with --bios runs alone, as the ROM runner always did."""
+    paths = {name: getattr(args, name) for name in FLOPPIES + IDE + ("cdrom",)}
+    image = args.image
+    snapshot = args.snapshot
+    if (image is None and not any(paths.values()) and args.kernel is None
+            and args.bios == OWN_BIOS):
+        try:
+            paths["hda"] = str(demo.default_image())
+        except demo.BuildError as e:
+            raise UsageError("no image given, and the demo disk cannot be built: %s"
+                             % str(e).splitlines()[0]) from None
+        snapshot = True
+        log("no image given: booting the demo disk (%s)" % paths["hda"])
     try:
-        for name in ("hda", "hdb", "hdc", "hdd"):
-            path = getattr(args, name)
-            if path is not None:
-                drives[name] = DiskImage(path, snapshot=args.snapshot)
-                files.append(drives[name])
-        if args.cdrom is not None:
-            if args.hdc is not None:
-                raise UsageError("--cdrom and --hdc are the same IDE position")
-            drives["cdrom"] = None
-            if args.cdrom != "empty":
-                drives["cdrom"] = DiskImage(args.cdrom, readonly=True, sector_size=2048,
-                                            kind="CD")
-                files.append(drives["cdrom"])
+        drives = open_drives(image, snapshot=snapshot, boot=args.boot, **paths)
     except ImageError as e:
         raise UsageError(str(e)) from None
+    files.extend(drives.images())
+    for note in drives.notes:
+        log(note)
     return drives
 
 
@@ -360,6 +383,8 @@ def run_command(args, stdout=None, stderr=None, stdin=None):
         if open_window is not None:
             window = open_window(machine)
         report = _execute(machine, args, say, stderr, window)
+        if args.screen_dump is not None:
+            _screen_dump(machine, args.screen_dump, say)
     except UsageError as e:
         say("error: %s" % e)
         return RunReport(EXIT_USAGE, message=str(e))
@@ -422,6 +447,21 @@ def _execute(machine, args, say, stderr, window=None):
     report.seconds = time.perf_counter() - start
     report.instructions = machine.cpu.icount
     return report
+
+
+def _screen_dump(machine, path, say):
+    try:
+        kind = dump_screen(machine.vga, path)
+    except OSError as e:
+        say("cannot write the screen dump %s: %s" % (path, e.strerror or e))
+        return
+    say("screen dumped to %s (%s)" % (path, kind))
+
+
+def _check_writable(path, what):
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError("cannot write %s %s" % (what, path))
 
 
 def _internal_error(e, machine, say, stderr):

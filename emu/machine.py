@@ -231,7 +231,8 @@ class Machine:
         self._reset_requested = False
         self._init_requested = False
         self.wakeup = wakeup or threading.Event()
-        self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
+        self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime,
+                           on_skip=cpu.advance_tsc)
         self.fw_cfg = FwCfg(self.mem)
         self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
         self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
