@@ -61,7 +61,7 @@ import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
-from emu import acpi
+from emu import acpi, smbios
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
@@ -245,6 +245,8 @@ class Machine:
         # QEMU's boot-menu item: 0 = no "Press ESC for boot menu" pause (SeaBIOS)
         self.fw_cfg.add(fw_cfg.BOOT_MENU, (0).to_bytes(2, "little"))
         for file, data in acpi.build(memory_mib * MIB, pm_base).items():
+            self.fw_cfg.add_file(file, data)
+        for file, data in smbios.build(memory_mib * MIB, rom).items():
             self.fw_cfg.add_file(file, data)
         # a POST latch placed at a spare DMA page latch takes that port over
         post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
