@@ -2,8 +2,10 @@
  * ata_drive), driven with PIO commands (ATA/ATAPI-6: READ SECTORS 20h, WRITE SECTORS
  * 30h, with LBA28 or CHS addressing, interrupts off through nIEN); the functions and
  * the EDD extensions 41h-48h as in Ralf Brown's interrupt list and the BIOS Enhanced
- * Disk Drive Specification 1.1/3.0. Drives 80h.. are the ATA disks in channel order;
- * floppy drives (00h, 01h) answer "not found" in this version. */
+ * Disk Drive Specification 1.1/3.0. Drives 80h.. are the ATA disks in channel order
+ * (after the emulated one when a CD booted with hard disk emulation); floppy drives
+ * 00h/01h are floppy.c's, CD-ROM drives E0h.. cdrom.c's, an El Torito emulated drive
+ * eltorito.c's. */
 #include "farptr.h"
 #include "regs.h"
 #include "util.h"
@@ -36,7 +38,7 @@ static struct ata_drive *hd(uint8_t drive)
 
 int disk_present(uint8_t drive)
 {
-    return hd(drive) != NULL;
+    return drive & 0x80 ? hd(drive) != NULL : floppy_present(drive);
 }
 
 /* wait for BSY to clear; then the status, or -1 on timeout */
@@ -136,6 +138,8 @@ static int ata_transfer(struct ata_drive *d, int write, uint32_t lba, uint16_t c
 
 int disk_read(uint8_t drive, uint32_t lba, uint16_t count, uint16_t seg, uint16_t off)
 {
+    if (!(drive & 0x80))
+        return floppy_read(drive, lba, count, seg, off);
     struct ata_drive *d = hd(drive);
     uint16_t done;
     if (!d)
@@ -215,9 +219,9 @@ static void hd_params(struct regs *r, struct ata_drive *d)
     hd_status(r, DISK_OK);
 }
 
-static void hard_disk(struct regs *r)
+static void hard_disk(struct regs *r, uint8_t drive)
 {
-    struct ata_drive *d = hd(r->dx.l);
+    struct ata_drive *d = hd(drive);
     uint8_t op = r->ax.h;
     if (!d) {
         hd_status(r, op == 0x15 ? DISK_OK : DISK_NOT_FOUND);
@@ -250,7 +254,7 @@ static void hard_disk(struct regs *r)
         r->cx.h = maxcyl & 0xFF;
         r->cx.l = (maxcyl >> 2 & 0xC0) | d->spt;
         r->dx.h = d->heads - 1;
-        r->dx.l = PRIV->ata_count;
+        r->dx.l = bda_get8(BDA_HD_COUNT);
         hd_status(r, DISK_OK);
         break;
     }
@@ -286,38 +290,24 @@ static void hard_disk(struct regs *r)
     }
 }
 
-static void floppy(struct regs *r)
-{
-    PRIV->fd_last_status = r->ax.h == 0x00 ? DISK_OK : DISK_BAD_COMMAND;
-    switch (r->ax.h) {
-    case 0x00:
-        succeed(r);
-        break;
-    case 0x08:                                  /* no drives */
-        r->ax.x = 0;
-        r->bx.x = 0;
-        r->cx.x = 0;
-        r->dx.x = 0;
-        r->es = 0;
-        r->di.x = 0;
-        set_cf(r, 0);
-        break;
-    case 0x15:
-        r->ax.h = 0;                            /* no drive */
-        set_cf(r, 0);
-        break;
-    default:
-        fail(r, DISK_BAD_COMMAND);
-    }
-}
-
 HANDLER handle_13(struct regs *r)
 {
     sti();                                      /* disk I/O takes time: let ticks in */
-    if (r->dx.l & 0x80)
-        hard_disk(r);
+    if (cdemu_13(r))
+        return;
+    uint8_t drive = cdemu_real_drive(r->dx.l);
+    if (drive >= 0xE0 && drive - 0xE0 < PRIV->cd_count)
+        cdrom_13(r, drive - 0xE0);
+    else if (drive & 0x80)
+        hard_disk(r, drive);
     else
-        floppy(r);
+        floppy_13(r, drive);
+}
+
+/* the 16-bit part of POST: the floppy controller and drives */
+void disk_setup(void)
+{
+    floppy_setup();
 }
 
 HANDLER handle_0e(struct regs *r)

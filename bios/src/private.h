@@ -8,6 +8,7 @@
 #include "types.h"
 
 #define MAX_ATA 4
+#define MAX_CD 4
 #define BOOT_NONE 0
 #define BOOT_FLOPPY 1
 #define BOOT_DISK 2
@@ -25,6 +26,13 @@ struct ata_drive {
     uint32_t sectors;           /* LBA28 capacity */
 };
 
+struct cd_drive {              /* an ATAPI CD/DVD-ROM drive (IDENTIFY PACKET DEVICE) */
+    uint16_t base;              /* command block ports */
+    uint16_t ctrl;              /* control block */
+    uint8_t slave;              /* device 1 on its channel */
+    uint8_t pad;
+};
+
 struct bios_private {
     uint32_t ram_end;           /* end of RAM below 4 GiB (bytes) */
     uint8_t boot_order[3];      /* BOOT_* in the order to try */
@@ -36,6 +44,12 @@ struct bios_private {
     uint8_t hd_last_status;
     uint16_t rtc_wait_active;
     struct ata_drive ata[MAX_ATA];
+    uint8_t cd_count;           /* CD drives E0h.. in order of cd[] */
+    uint8_t cd_pad;
+    struct cd_drive cd[MAX_CD];
 };
+
+_Static_assert(sizeof(struct bios_private) <= DATA16_OFF - PRIV_OFF,
+               "struct bios_private outgrew its place in the EBDA (layout.h)");
 
 #endif

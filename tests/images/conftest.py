@@ -30,5 +30,5 @@ def linux_image():
 
 @pytest.fixture(scope="session")
 def memtest_image():
-    """[floppy.img, disk.img]"""
+    """[floppy.img, disk.img, memtest.iso]"""
     return _build(memtest)
