@@ -1,6 +1,8 @@
-/* ATAPI CD-ROM drives: the PACKET command protocol in PIO with polling (ATA/ATAPI-6
- * 9.8: A0h, the 12-byte command packet, then DRQ blocks whose size the drive puts in
- * the byte count registers), READ (10) and READ CAPACITY (MMC), and INT 13h for the
+/* ATAPI CD-ROM drives: the PACKET command protocol with polling (ATA/ATAPI-6 9.8:
+ * A0h, the 12-byte command packet, then DRQ blocks whose size the drive puts in the
+ * byte count registers, or with features bit 0 the data through the IDE bus master
+ * when the controller has one: whole-sector reads go that way, disk.c), READ (10)
+ * and READ CAPACITY (MMC), and INT 13h for the
  * CD drives E0h.. (the numbers SeaBIOS gives them): EDD functions 41h, 42h, 44h,
  * 47h and 48h on 2048-byte sectors (BIOS Enhanced Disk Drive Specification 3.0);
  * a CD is read-only (43h answers "write protected").
@@ -27,6 +29,7 @@
 #define CTL_NIEN 0x02
 #define ATA_PACKET 0xA0
 #define BYTE_LIMIT 0x8000                   /* DRQ block size we ask for */
+#define DMA_SECTORS 32                      /* 64 KiB per bus master transfer */
 
 #define SCSI_READ_CAPACITY 0x25
 #define SCSI_READ10 0x28
@@ -72,10 +75,8 @@ static int sense_status(uint8_t key)
     }
 }
 
-/* one PACKET command; of the data it returns, bytes [skip, skip + len) go to linear
- * address lin (skip and len even, the stored part below 1 MiB + 64 KiB) */
-static int packet(const struct cd_drive *cd, const uint8_t *cdb, uint32_t skip,
-                  uint32_t len, uint32_t lin)
+/* the drive selected and idle, then A0h and the command packet; status code */
+static int send_packet(const struct cd_drive *cd, const uint8_t *cdb, int dma)
 {
     uint16_t base = cd->base;
     outb(cd->ctrl, CTL_NIEN);
@@ -83,7 +84,7 @@ static int packet(const struct cd_drive *cd, const uint8_t *cdb, uint32_t skip,
     int st = wait_not_busy(cd);
     if (st < 0)
         return DISK_TIMEOUT;
-    outb(base + ATA_FEATURES, 0);            /* PIO */
+    outb(base + ATA_FEATURES, dma ? 1 : 0);
     outb(base + ATA_LBA1, BYTE_LIMIT & 0xFF);
     outb(base + ATA_LBA2, BYTE_LIMIT >> 8);
     outb(base + ATA_COMMAND, ATA_PACKET);
@@ -95,10 +96,34 @@ static int packet(const struct cd_drive *cd, const uint8_t *cdb, uint32_t skip,
         return DISK_CONTROLLER;
     uint32_t si = (uint32_t)cdb, c = 6;
     asm volatile("rep outsw" : "+S"(si), "+c"(c) : "d"(base + ATA_DATA) : "memory");
+    return DISK_OK;
+}
+
+/* the drive's status once the command is over */
+static int packet_status(const struct cd_drive *cd)
+{
+    inb(cd->ctrl);
+    int st = wait_not_busy(cd);
+    if (st < 0)
+        return DISK_TIMEOUT;
+    if (st & ST_ERR)
+        return sense_status(inb(cd->base + ATA_ERROR) >> 4);
+    return st & ST_DRQ ? DISK_CONTROLLER : DISK_OK;
+}
+
+/* one PACKET command in PIO; of the data it returns, bytes [skip, skip + len) go to
+ * linear address lin (skip and len even, the stored part below 1 MiB + 64 KiB) */
+static int packet(const struct cd_drive *cd, const uint8_t *cdb, uint32_t skip,
+                  uint32_t len, uint32_t lin)
+{
+    uint16_t base = cd->base;
+    int status = send_packet(cd, cdb, 0);
+    if (status)
+        return status;
     uint32_t pos = 0;
     for (;;) {
         inb(cd->ctrl);
-        st = wait_not_busy(cd);
+        int st = wait_not_busy(cd);
         if (st < 0)
             return DISK_TIMEOUT;
         if (st & ST_ERR)
@@ -119,6 +144,19 @@ static int packet(const struct cd_drive *cd, const uint8_t *cdb, uint32_t skip,
     }
 }
 
+/* one PACKET command whose len bytes of data go to lin through the bus master */
+static int packet_dma(const struct cd_drive *cd, uint16_t bm, const uint8_t *cdb,
+                      uint32_t len, uint32_t lin)
+{
+    ide_dma_prepare(bm, 1, lin, len);
+    int status = send_packet(cd, cdb, 1);
+    if (status)
+        return status;
+    int moved = ide_dma_run(bm, cd->ctrl, 1);
+    status = packet_status(cd);
+    return status ? status : moved;
+}
+
 static int packet_retried(const struct cd_drive *cd, const uint8_t *cdb, uint32_t skip,
                           uint32_t len, uint32_t lin)
 {
@@ -132,15 +170,43 @@ static int packet_retried(const struct cd_drive *cd, const uint8_t *cdb, uint32_
     return status;
 }
 
+static void read10(uint8_t *cdb, uint32_t lba, uint16_t count)
+{
+    cdb[0] = SCSI_READ10;
+    cdb[1] = 0;
+    cdb[2] = lba >> 24, cdb[3] = lba >> 16, cdb[4] = lba >> 8, cdb[5] = lba;
+    cdb[6] = 0;
+    cdb[7] = count >> 8, cdb[8] = count;
+    cdb[9] = cdb[10] = cdb[11] = 0;
+}
+
 /* read count 2048-byte sectors from lba; bytes [skip, skip + len) of them to lin */
 int cd_read(uint8_t idx, uint32_t lba, uint16_t count, uint32_t skip, uint32_t len,
             uint32_t lin)
 {
-    uint8_t cdb[12] = { SCSI_READ10, 0, lba >> 24, lba >> 16, lba >> 8, lba, 0,
-                        count >> 8, count, 0, 0, 0 };
+    const struct cd_drive *cd = &PRIV->cd[idx];
+    uint8_t cdb[12];
+    uint16_t bm = ide_bus_master(cd->base);
+    if (bm && !skip && len == count * 2048u) {
+        while (count) {
+            uint16_t n = count > DMA_SECTORS ? DMA_SECTORS : count;
+            read10(cdb, lba, n);
+            int status = DISK_OK;
+            for (int i = 0; i < CD_RETRIES; i++) {
+                status = packet_dma(cd, bm, cdb, n * 2048u, lin);
+                if (status != 0x06 && status != DISK_CONTROLLER)
+                    break;
+            }
+            if (status)
+                return status;
+            lba += n, count -= n, lin += n * 2048u;
+        }
+        return DISK_OK;
+    }
     if (!count)
         return DISK_OK;
-    return packet_retried(&PRIV->cd[idx], cdb, skip, len, lin);
+    read10(cdb, lba, count);
+    return packet_retried(cd, cdb, skip, len, lin);
 }
 
 /* the disc's size in 2048-byte sectors (0: no disc) */

@@ -20,6 +20,9 @@
 int disk_read(uint8_t drive, uint32_t lba, uint16_t count, uint16_t seg, uint16_t off);
 int disk_present(uint8_t drive);
 void disk_setup(void);
+uint16_t ide_bus_master(uint16_t base);
+void ide_dma_prepare(uint16_t bm, int to_memory, uint32_t lin, uint32_t bytes);
+int ide_dma_run(uint16_t bm, uint16_t ctrl, int to_memory);
 
 /* floppy.c: drives 00h/01h */
 void floppy_13(struct regs *r, uint8_t drive);

@@ -316,6 +316,7 @@ static void ata_probe_device(uint16_t base, uint16_t ctrl, int slave)
     d->ctrl = ctrl;
     d->slave = slave;
     d->lba = (id[49] >> 9) & 1;
+    d->dma = (id[49] >> 8) & 1;
     d->pcyls = id[1], d->pheads = id[3], d->pspt = id[6];
     d->sectors = d->lba ? (id[60] | (uint32_t)id[61] << 16)
                         : (uint32_t)d->pcyls * d->pheads * d->pspt;

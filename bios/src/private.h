@@ -20,7 +20,7 @@ struct ata_drive {
     uint16_t base;              /* command block ports: 0x1F0 or 0x170 */
     uint16_t ctrl;              /* control block: 0x3F6 or 0x376 */
     uint8_t slave;              /* device 1 on its channel */
-    uint8_t pad;
+    uint8_t dma;                /* supports DMA (IDENTIFY word 49 bit 8) */
     uint16_t cyls, heads, spt;  /* the geometry INT 13h shows (translated when large) */
     uint16_t pcyls, pheads, pspt; /* the drive's own (IDENTIFY words 1, 3, 6) */
     uint32_t sectors;           /* LBA28 capacity */
@@ -35,6 +35,9 @@ struct cd_drive {              /* an ATAPI CD/DVD-ROM drive (IDENTIFY PACKET DEV
 
 struct bios_private {
     uint32_t ram_end;           /* end of RAM below 4 GiB (bytes) */
+    uint8_t cd_count;           /* CD drives E0h.. in order of cd[] */
+    uint8_t cd_pad;
+    struct cd_drive cd[MAX_CD];
     uint8_t boot_order[3];      /* BOOT_* in the order to try */
     uint8_t boot_drive;         /* DL of the last boot attempt */
     uint8_t kbd_e0;             /* the last scan code byte was 0xE0 */
@@ -44,9 +47,6 @@ struct bios_private {
     uint8_t hd_last_status;
     uint16_t rtc_wait_active;
     struct ata_drive ata[MAX_ATA];
-    uint8_t cd_count;           /* CD drives E0h.. in order of cd[] */
-    uint8_t cd_pad;
-    struct cd_drive cd[MAX_CD];
 };
 
 _Static_assert(sizeof(struct bios_private) <= DATA16_OFF - PRIV_OFF,

@@ -288,6 +288,77 @@ def test_floppy_boots_with_dl_0(tmp_path):
     assert b"booting from the floppy" in pc.log.getvalue()
 
 
+# ---- hard disks: PIO, and DMA through the IDE bus master once it has its BAR ----
+
+def disk_pc(tmp_path, sectors=4096):
+    path = tmp_path / "disk.img"
+    path.write_bytes(b"".join(pattern(lba) for lba in range(sectors)))
+    return BiosPC(drives={"hda": DiskImage(str(path))}), path
+
+
+DISK_PROGRAM = """
+    %s
+    mov word ptr [0x700], 0x10
+    mov word ptr [0x702], 200               # 200 sectors to 1000:8000: across 0x20000
+    mov word ptr [0x704], 0x8000
+    mov word ptr [0x706], 0x1000
+    mov dword ptr [0x708], 7
+    mov dword ptr [0x70c], 0
+    mov si, 0x700
+    mov ah, 0x42
+    mov dl, 0x80
+    int 0x13
+    pushf
+    pop word ptr [0x600]
+    mov [0x602], ax
+    mov ax, 0x5000
+    mov es, ax
+    xor di, di
+    mov cx, 3 * 512
+    mov al, 0x5A
+    rep stosb
+    mov ax, 0x0303                          # write 3 sectors at C/H/S 1/2/5
+    mov cx, 0x0105
+    mov dx, 0x0280
+    xor bx, bx
+    int 0x13
+    pushf
+    pop word ptr [0x604]
+    mov [0x606], ax
+"""
+
+ENABLE_BUS_MASTER = """
+    mov eax, 0x80000920                     # 00:01.1 BAR4 = C000h (I/O)
+    mov dx, 0xcf8
+    out dx, eax
+    mov eax, 0xc001
+    mov dx, 0xcfc
+    out dx, eax
+    mov eax, 0x80000904                     # COMMAND: I/O space, bus master
+    mov dx, 0xcf8
+    out dx, eax
+    mov ax, 0x0005
+    mov dx, 0xcfc
+    out dx, ax
+"""
+
+
+@pytest.mark.parametrize("dma", [False, True])
+def test_hard_disk_pio_and_dma(tmp_path, dma):
+    pc, path = disk_pc(tmp_path)
+    pc.run_program(DISK_PROGRAM % (ENABLE_BUS_MASTER if dma else ""))
+    rflags, rax, wflags, wax = pc.results(4)
+    assert (rflags & CF, rax >> 8) == (0, 0)
+    assert pc.read(0x18000, 200 * 512) == b"".join(pattern(7 + i) for i in range(200))
+    assert (wflags & CF, wax) == (0, 0x0003)
+    heads, spt = 16, 63                                     # the disk's own geometry
+    first = (1 * heads + 2) * spt + 4
+    data = path.read_bytes()
+    assert data[first * 512:(first + 3) * 512] == b"\x5A" * 1536
+    assert data[(first + 3) * 512:(first + 4) * 512] == pattern(first + 3)
+    assert (pc.m.ide.engines[0].prd_table != 0) == dma      # the bus master was used
+
+
 # ---- CD-ROM ----
 
 def cd_pc(tmp_path, boot="c", **iso_kw):
@@ -301,11 +372,13 @@ def extra_data(n):
     return b"".join(bytes((i,)) * iso.SECTOR for i in range(1, n + 1))
 
 
-def test_cd_edd_services(tmp_path):
-    """A disc that does not boot; a program uses drive E0h with the EDD calls."""
+@pytest.mark.parametrize("dma", [False, True])
+def test_cd_edd_services(tmp_path, dma):
+    """A disc that does not boot; a program uses drive E0h with the EDD calls (whole
+    sectors through the bus master once the controller has its BAR)."""
     path, extra_lba, cd, _ = cd_pc(tmp_path, extra=extra_data(3))
     pc = BiosPC(drives={"cdrom": cd})
-    pc.run_program("""
+    pc.run_program((ENABLE_BUS_MASTER if dma else "") + """
         mov ah, 0x41
         mov bx, 0x55aa
         mov dl, 0xe0
@@ -357,6 +430,7 @@ def test_cd_edd_services(tmp_path):
     assert struct.unpack_from("<H", params, 24)[0] == iso.SECTOR
     assert wax >> 8 == 0x03                                 # a CD is write protected
     assert sflags & CF
+    assert (pc.m.ide.engines[1].prd_table != 0) == dma
 
 
 def test_cd_no_emulation_boot(tmp_path):
@@ -505,3 +579,77 @@ def test_syslinux_loads_kernel_and_initrd(linux_disk):
         assert outcome.stop is Stop.LIMIT, outcome
     assert b"Loading /vmlinuz... ok" in pc.serial.getvalue()
     assert done in pc.serial.getvalue()
+
+
+def test_cd_hard_disk_emulation_boot(tmp_path):
+    """The image is an MBR disk whose partition ends at C/H/S 9/3/32: drive 80h with
+    10 cylinders, 4 heads, 32 sectors."""
+    boot = asm("""
+        xor ax, ax
+        mov ds, ax
+        mov es, ax
+        mov [0x600], dx
+        mov ah, 0x08
+        mov dl, 0x80
+        int 0x13
+        mov [0x602], cx
+        mov [0x604], dx
+        mov ax, 0x0201
+        mov cx, 0x0203
+        mov dx, 0x0180
+        mov bx, 0x1000
+        int 0x13
+        pushf
+        pop word ptr [0x606]
+        mov [0x608], ax
+    """ + EXIT, origin=0)
+    sectors = 10 * 4 * 32
+    disk = bytearray(b"".join(bytes((lba & 0xFF,)) * 512 for lba in range(sectors)))
+    mbr = bytearray(boot.ljust(446, b"\0"))
+    mbr += bytes((0x80, 1, 1, 0, 0x06, 3, 32, 9)) + struct.pack("<II", 32, sectors - 32)
+    disk[0:512] = bytes(mbr.ljust(510, b"\0")) + b"\x55\xAA"
+    _, _, cd, _ = cd_pc(tmp_path, image=bytes(disk), media=iso.HARD_DISK)
+    pc = BiosPC(drives={"cdrom": cd}, boot="d")
+    pc.finish(50_000_000)
+    dx, cx, dx8, flags, ax = pc.results(5)
+    assert dx & 0xFF == 0x80
+    assert (cx, dx8) == (0x0920, 0x0301)                    # 10 cyls, 32 spt, 4 heads
+    assert (flags & CF, ax) == (0, 0x0001)
+    vlba = (2 * 4 + 1) * 32 + 2
+    assert pc.read(0x1000, 512) == bytes((vlba & 0xFF,)) * 512
+
+
+# ---- memtest86+ from its floppy and from its El Torito CD ----
+
+@pytest.fixture(scope="module")
+def memtest_images():
+    from images import memtest
+    from images.deb import DebError
+    try:
+        return memtest.build(CACHE, log=lambda msg: None)
+    except DebError as e:
+        pytest.skip(str(e))
+
+
+def screen_text(vga):
+    cols, rows, cells = vga.text_snapshot()
+    return "\n".join("".join(chr(c) for c, _ in cells[r * cols:(r + 1) * cols])
+                     for r in range(rows))
+
+
+@pytest.mark.parametrize("medium", ["floppy", "cdrom"])
+def test_memtest_reaches_its_screen(memtest_images, medium):
+    floppy, _, cd = memtest_images
+    if medium == "floppy":
+        pc = BiosPC(fda=DiskImage(str(floppy), readonly=True, kind="floppy"), boot="a")
+    else:
+        pc = BiosPC(drives={"cdrom": DiskImage(str(cd), readonly=True,
+                                               sector_size=iso.SECTOR)}, boot="d")
+    for _ in range(40):
+        outcome = pc.m.run(pc.cpu.icount + 5_000_000)
+        assert outcome.stop is Stop.LIMIT, outcome
+        text = screen_text(pc.m.vga) if pc.m.vga.text_snapshot() else ""
+        if "Press <F1> to configure" in text:
+            break
+    assert "Memtest86+" in text
+    assert "Press <F1> to configure" in text
