@@ -29,9 +29,9 @@ STAMP = OUT / "bios.stamp"
 ROM_SIZE = 128 * 1024
 ROM_BASE = 0xE0000
 
-SOURCES16 = ["entry_16.S", "util.c", "vga.c", "video.c", "keyboard.c", "clock.c",
-             "system.c", "disk.c", "floppy.c", "cdrom.c", "eltorito.c", "boot.c",
-             "optionrom.c"]
+SOURCES16 = ["entry_16.S", "util.c", "floppy.c", "cdrom.c", "eltorito.c",
+             "vga.c", "video.c", "keyboard.c", "clock.c",
+             "system.c", "disk.c", "boot.c", "optionrom.c"]
 SOURCES32 = ["entry_32.S", "util.c", "post.c"]
 
 CFLAGS = ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
