@@ -29,8 +29,7 @@ STAMP = OUT / "bios.stamp"
 ROM_SIZE = 128 * 1024
 ROM_BASE = 0xE0000
 
-SOURCES16 = ["entry_16.S", "util.c", "floppy.c", "cdrom.c", "eltorito.c",
-             "vga.c", "video.c", "keyboard.c", "clock.c",
+SOURCES16 = ["entry_16.S", "util.c", "vga.c", "video.c", "keyboard.c", "clock.c",
              "system.c", "disk.c", "boot.c", "optionrom.c"]
 SOURCES32 = ["entry_32.S", "util.c", "post.c"]
 
@@ -44,6 +43,8 @@ CFLAGS = ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-We
           "-ffile-prefix-map=%s=." % SRC]
 MODE_FLAGS = {16: ["-m16", "-DMODE16=1"], 32: ["-m32", "-DMODE32=1"]}
 TOOLS = ("gcc", "ld", "objcopy")
+# INT 13h's drives beside disk.c: floppy, ATAPI CD-ROM, El Torito boot and emulation
+SOURCES16 += ["floppy.c", "cdrom.c", "eltorito.c"]
 
 
 class BuildError(Exception):
