@@ -566,17 +566,17 @@ CACHE = pathlib.Path(__file__).resolve().parents[2] / "cache" / "images"
 
 
 @pytest.fixture(scope="module")
-def linux_disk():
+def linux_image():
+    """[vmlinuz, initrd.img, linux.img, linux.iso]"""
     from images import linux
     from images.deb import DebError
     try:
-        return linux.build(CACHE, log=lambda msg: None)[2]
+        return linux.build(CACHE, log=lambda msg: None)
     except DebError as e:
         pytest.skip(str(e))
 
 
-def test_syslinux_loads_kernel_and_initrd(linux_disk):
-    pc = BiosPC(memory_mib=128, drives={"hda": DiskImage(str(linux_disk), snapshot=True)})
+def loads_kernel_and_initrd(pc):
     done = b"Loading /initrd.img...ok"
     for _ in range(40):
         if done in pc.serial.getvalue():
@@ -585,6 +585,22 @@ def test_syslinux_loads_kernel_and_initrd(linux_disk):
         assert outcome.stop is Stop.LIMIT, outcome
     assert b"Loading /vmlinuz... ok" in pc.serial.getvalue()
     assert done in pc.serial.getvalue()
+
+
+def test_syslinux_loads_kernel_and_initrd(linux_image):
+    disk = DiskImage(str(linux_image[2]), snapshot=True)
+    pc = BiosPC(memory_mib=128, drives={"hda": disk})
+    loads_kernel_and_initrd(pc)
+    assert b"SYSLINUX 6" in pc.serial.getvalue()
+
+
+def test_isolinux_boots_from_cd(linux_image):
+    """A real no-emulation CD: ISOLINUX asks INT 13h AX=4B01h for its drive, loads
+    the rest of itself, ldlinux.c32, the kernel and the initrd with EDD reads."""
+    cd = DiskImage(str(linux_image[3]), readonly=True, sector_size=iso.SECTOR)
+    pc = BiosPC(memory_mib=128, drives={"cdrom": cd}, boot="d")
+    loads_kernel_and_initrd(pc)
+    assert b"ISOLINUX 6" in pc.serial.getvalue()
 
 
 def test_cd_hard_disk_emulation_boot(tmp_path):

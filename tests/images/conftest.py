@@ -24,7 +24,7 @@ def _build(recipe):
 
 @pytest.fixture(scope="session")
 def linux_image():
-    """[vmlinuz, initrd.img, linux.img]"""
+    """[vmlinuz, initrd.img, linux.img, linux.iso]"""
     return _build(linux)
 
 
