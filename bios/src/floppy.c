@@ -650,6 +650,14 @@ void floppy_13(struct regs *r, uint8_t drive)
             status = prepare(drive, op == 0x03, 1);
             if (!status)
                 status = read_write(drive, op, cyl, head, sector, count, lin, &done);
+            if (status == FD_STATUS_MARK && !done) {
+                /* no sector ID at the data rate we took: the format may be another
+                 * one (AH=17h/18h set it for formatting): sense it again */
+                bda_set8(BDA_FD_MEDIA + drive, bda_get8(BDA_FD_MEDIA + drive) & ~MEDIA_KNOWN);
+                status = prepare(drive, op == 0x03, 1);
+                if (!status)
+                    status = read_write(drive, op, cyl, head, sector, count, lin, &done);
+            }
         }
         r->ax.l = done;
         break;

@@ -218,8 +218,26 @@ def test_floppy_parameters_and_types(tmp_path):
         mov dx, 1
         int 0x13
         mov [0x614], ax
+        mov ax, 0x1703          # 1.2M disk: not in a 1.44M drive
+        xor dl, dl
+        int 0x13
+        mov [0x616], ax
+        mov ax, 0x1704          # 720K disk: 250 kbit/s
+        xor dl, dl
+        int 0x13
+        mov [0x618], ax
+        mov al, [0x490]
+        mov [0x61a], al
+        xor bx, bx              # a read senses the disk's real format again
+        mov es, bx
+        mov bx, 0x1000
+        mov ax, 0x0201
+        mov cx, 0x0001
+        xor dx, dx
+        int 0x13
+        mov [0x61c], ax
     """, drive=0)
-    r = pc.results(11)
+    r = pc.results(15)
     assert r[0] == 0
     assert r[1] & 0xFF == 0x04                              # 1.44M drive
     assert r[2] == 0x4F12                                   # 79 cylinders, 18 sectors
@@ -229,6 +247,11 @@ def test_floppy_parameters_and_types(tmp_path):
     assert r[8] >> 8 == 0x02                                # floppy with change line
     assert r[9] >> 8 == 0x00                                # no drive
     assert r[10] >> 8 == 0x01
+    assert r[11] >> 8 == 0x0C                               # media type not supported
+    assert r[12] >> 8 == 0x00
+    assert r[13] & 0xD0 == 0x90                             # 250 kbit/s, established
+    assert r[14] == 0x0001
+    assert pc.read(0x1000, 512) == pattern(0)
     assert pc.read(0x490, 1)[0] & 0xD0 == 0x10              # 500 kbit/s, established
 
 
