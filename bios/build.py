@@ -5,7 +5,9 @@ The 32-bit POST code is compiled with `gcc -m32`, the 16-bit service code with
 the entry code is GNU as (through gcc, for the C preprocessor); bios.ld places it
 all at its physical ROM addresses and objcopy makes the flat 128 KiB image for
 0xE0000-0xFFFFF. Sources named in SOURCES16 are compiled as 16-bit objects, those
-in SOURCES32 as 32-bit ones (util.c is in both: see compile_image).
+in SOURCES32 as 32-bit ones (util.c is in both: see compile_image). The video
+BIOS's fonts and DAC tables are generated into the build directory first
+(bios/vgadata.py) and compiled as 16-bit objects.
 
     python -m bios build [-o PATH]     build (if the sources changed) and print the path
 
@@ -21,6 +23,8 @@ import shutil
 import subprocess
 import tempfile
 
+from bios import vgadata
+
 HERE = pathlib.Path(__file__).resolve().parent
 SRC = HERE / "src"
 OUT = HERE / "out"
@@ -29,9 +33,11 @@ STAMP = OUT / "bios.stamp"
 ROM_SIZE = 128 * 1024
 ROM_BASE = 0xE0000
 
-SOURCES16 = ["entry_16.S", "util.c", "vga.c", "video.c", "keyboard.c", "clock.c",
+SOURCES16 = ["entry_16.S", "util.c", "vga.c", "video.c", "vbe.c", "keyboard.c", "clock.c",
              "system.c", "disk.c", "boot.c", "optionrom.c"]
-SOURCES32 = ["entry_32.S", "util.c", "post.c"]
+SOURCES32 = ["entry_32.S", "util.c", "post.c", "pci.c", "fwcfg.c", "tables.c", "mptable.c"]
+# generated into the build directory by bios/vgadata.py (fonts, DAC tables)
+GENERATED16 = ["vgadata_gen.c"]
 
 CFLAGS = ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
           "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
@@ -67,6 +73,8 @@ def _fingerprint(tools):
         if path.is_file():
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     h.update(pathlib.Path(__file__).read_bytes())
+    for path in vgadata.INPUTS:
+        h.update(path.read_bytes())
     version = subprocess.run([tools["gcc"], "--version"], capture_output=True,
                              text=True).stdout.splitlines()[:1]
     h.update(repr(version).encode())
@@ -83,12 +91,14 @@ def _run(cmd):
 def compile_image(tools, workdir):
     """Compile and link the BIOS in workdir; returns the 128 KiB image."""
     work = pathlib.Path(workdir)
+    vgadata.generate(work)
     built = {16: [], 32: []}
-    for bits, sources in ((32, SOURCES32), (16, SOURCES16)):
+    for bits, sources in ((32, SOURCES32), (16, SOURCES16 + GENERATED16)):
         for name in sources:
             obj = work / ("%s_%d.o" % (pathlib.Path(name).stem, bits))
-            _run([tools["gcc"], *CFLAGS, *MODE_FLAGS[bits], "-I", str(SRC), "-c",
-                  str(SRC / name), "-o", str(obj)])
+            src = work / name if name in GENERATED16 else SRC / name
+            _run([tools["gcc"], *CFLAGS, *MODE_FLAGS[bits], "-I", str(SRC), "-I", str(work),
+                  "-ffile-prefix-map=%s=." % work, "-c", str(src), "-o", str(obj)])
             built[bits].append(obj)
     # The 32-bit half is one relocatable object whose only global is its entry point:
     # the functions both halves compile (util.c) stay apart, each half's calls bound

@@ -11,3 +11,4 @@ cdef class CPU:
     cdef object intercept_cb
     cdef object apic
     cdef public object on_ferr
+    cdef public object on_smm

@@ -35,6 +35,7 @@ include "ops_bcd.pxi"
 include "ops_bit.pxi"
 include "ops_string.pxi"
 include "ops_system.pxi"
+include "smm.pxi"
 include "fpu.pxi"
 include "ops_x87.pxi"
 include "simd.pxi"
@@ -105,6 +106,11 @@ cdef void _ferr_out(void* ctx, int level) noexcept nogil:
         (<CPU>ctx)._ferr(level)
 
 
+cdef void _smm_out(void* ctx, int level) noexcept nogil:
+    with gil:
+        (<CPU>ctx)._smm(level)
+
+
 cdef class CPU:
     """A P6-class IA-32 CPU attached to a Memory, a port bus and an interrupt controller.
 
@@ -133,6 +139,8 @@ cdef class CPU:
         self.s.intr_ack = _intr_ack
         self.s.ferr_out = _ferr_out
         self.on_ferr = None
+        self.s.smm_out = _smm_out
+        self.on_smm = None
         self.s.io_ctx = <void*>self
         self.s.a20_mask = 0xFFFFFFFFU
         self.reset()
@@ -221,6 +229,14 @@ cdef class CPU:
         except BaseException as e:
             self._fail(e)
 
+    def _smm(self, int level):
+        if self.on_smm is None:
+            return
+        try:
+            self.on_smm(bool(level))
+        except BaseException as e:
+            self._fail(e)
+
     def _fail(self, e):
         if self.error is None:
             self.error = e
@@ -268,7 +284,11 @@ cdef class CPU:
         s.db_trap = 0
         s.db_hold_until = 0
         s.exc_depth = 0
-        s.pending &= ~(<uint32_t>(PEND_NMI | PEND_RESET))
+        s.pending &= ~(<uint32_t>(PEND_NMI | PEND_RESET | PEND_SMI))
+        s.smbase = SMBASE_DEFAULT
+        if s.in_smm:
+            s.in_smm = 0
+            self._smm(0)
         s.cpl = 0
         s.paging = s.pae = s.nxe = 0
         s.ignne = 0
@@ -302,6 +322,7 @@ cdef class CPU:
         s.sysenter_cs, s.sysenter_esp = kept.sysenter_cs, kept.sysenter_esp
         s.sysenter_eip = kept.sysenter_eip
         s.tsc_offset = kept.tsc_offset
+        s.smbase = kept.smbase             # INIT leaves SMBASE alone (SMBASE relocation)
         s.cr0 = (s.cr0 & ~(<uint32_t>(CR0_CD | CR0_NW))) | (kept.cr0 & (CR0_CD | CR0_NW))
         free(kept)
         fpu_ferr(s)
@@ -326,6 +347,12 @@ cdef class CPU:
     def clear_stop(self):
         self.s.pending &= ~(<uint32_t>PEND_STOP)
 
+    def advance_tsc(self, uint64_t ticks):
+        """Time passed without instructions (a HLT the clock skipped): the TSC counts
+        it, so it keeps pace with the platform timers (a TSC that stood still while
+        the PIT ran on would be seen as unstable by an OS's clock watchdog)."""
+        self.s.tsc_offset += ticks
+
     def set_intr(self, bint level):
         self.s.intr = level
         if level:
@@ -334,6 +361,29 @@ cdef class CPU:
     def nmi(self):
         self.s.pending |= PEND_NMI
         self.s.stop_at = 0
+
+    def smi(self):
+        """The SMI# input: latched, and taken at the next instruction boundary
+        outside SMM (in SMM it waits for RSM); it ends a HLT, which the handler's RSM
+        returns to. on_smm(level) hears SMM entry (True) and exit (False), before
+        the state save area is written and after it is read: the chipset decodes
+        SMRAM by it."""
+        self.s.pending |= PEND_SMI
+        self.s.stop_at = 0
+
+    @property
+    def in_smm(self):
+        return bool(self.s.in_smm)
+
+    @property
+    def smi_pending(self):
+        return bool(self.s.pending & PEND_SMI)
+
+    @property
+    def smbase(self):
+        """SMBASE: where the next SMI saves the state (SMBASE + FE00H) and enters
+        (SMBASE + 8000H). 30000H after RESET; an SMI handler relocates it."""
+        return self.s.smbase
 
     def set_a20(self, bint enabled):
         set_a20(self.s, enabled)

@@ -96,8 +96,8 @@ cdef void deliver_real(CPUState* s, int vec) noexcept nogil:
 
 cdef int service(CPUState* s) noexcept nogil:
     """Between instructions, in the priority order of SDM 6.9: traps of the previous
-    instruction, stop requests, interrupts, then instruction breakpoints of the next
-    one. Returns a STOP_* or 0."""
+    instruction, stop requests, SMI, interrupts, then instruction breakpoints of the
+    next one. Returns a STOP_* or 0."""
     cdef int vec
     if (s.tf_trap or s.db_trap) and s.icount >= s.db_hold_until:
         debug_trap(s)
@@ -105,6 +105,11 @@ cdef int service(CPUState* s) noexcept nogil:
         return STOP_REQUEST
     if s.icount >= s.slice_end:
         return STOP_SLICE
+    if (s.pending & PEND_SMI) and not s.in_smm:
+        # SMI ranks above traps of the previous instruction (SDM 6.9); delivering
+        # those first is the same as the SMI coming one boundary later. A HLT ends:
+        # the save area's auto HALT restart flag returns to it (cpu/smm.pxi).
+        smm_enter(s)
     if s.icount >= s.inhibit_until:
         if (s.pending & PEND_NMI) and not s.nmi_blocked:
             s.pending &= ~PEND_NMI

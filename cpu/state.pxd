@@ -130,6 +130,7 @@ cdef enum:
     PEND_INTR = 2
     PEND_NMI = 4
     PEND_RESET = 8
+    PEND_SMI = 16             # SMI# latched, taken at the next boundary outside SMM
 
     # x87 status word bits
     FSW_IE = 0x1
@@ -264,6 +265,7 @@ cdef enum:
     ICPT_SHUTDOWN = 19        # triple fault
     ICPT_COUNT = 20
 ctypedef void (*ferr_out_t)(void* ctx, int level) noexcept nogil
+ctypedef void (*smm_out_t)(void* ctx, int level) noexcept nogil
 ctypedef void (*apic_base_out_t)(void* ctx, uint64_t value) noexcept nogil
 
 
@@ -396,6 +398,14 @@ ctypedef struct CPUState:
     uint8_t bp_write          # data breakpoints that writes hit (R/W = 01 or 11)
     uint8_t bp_read           # data breakpoints that reads hit (R/W = 11)
     uint8_t bp_io             # I/O breakpoints (R/W = 10 with CR4.DE)
+
+    # System Management Mode (cpu/smm.pxi; Intel SDM vol. 3, chapter "System
+    # Management Mode", ch. 34 in the 2016-2022 editions). smm_out (may be NULL) tells the platform on entry (1) and RSM (0): the
+    # chipset decodes SMRAM by the CPU's SMIACT# output.
+    uint32_t smbase
+    uint8_t in_smm
+    uint8_t smm_nmi_blocked   # nmi_blocked when the SMI came (RSM restores it)
+    smm_out_t smm_out
 
 
 cdef enum:

@@ -14,8 +14,9 @@ Pointers are fixed up before the checksums that cover them, in script order.
 
 The tables (ACPI 1.0 layout with an RSDT, which every 32-bit OS reads):
     RSDP -> RSDT -> FADT (-> FACS, DSDT), MADT
-The FADT describes the PIIX4 power management block at PM_BASE (the address our
-BIOS and SeaBIOS both program into the PIIX4's PMBA), SCI on IRQ 9, and the
+The FADT describes the PIIX4 power management block at the address the firmware
+programs into the PIIX4's PMBA (PM_BASE_DEFAULT for our BIOS, SEABIOS_PM_BASE for
+SeaBIOS given these tables), SCI on IRQ 9, and the
 SMI_CMD handshake at 0xB2 (ACPI_ENABLE 0xF1 / ACPI_DISABLE 0xF0). The DSDT has the
 PCI root bridge with its resources and interrupt routing (_PRT through the PIIX's
 four PIRQ link devices in PIC mode, I/O APIC inputs 16-19 in APIC mode), the ISA
@@ -27,7 +28,7 @@ import struct
 from emu import aml
 # the chipset's values (hw/piix.py owns them)
 from hw.piix import ACPI_DISABLE, ACPI_ENABLE, SCI_IRQ
-from hw.piix import PM_BASE_DEFAULT as PM_BASE
+from hw.piix import PM_BASE_DEFAULT
 from hw.piix import SLP_TYP_S5 as S5_SLP_TYP
 from hw.piix import SMI_CMD_PORT as SMI_CMD
 
@@ -85,8 +86,8 @@ def facs():
     return struct.pack("<4sIIIII", b"FACS", 64, 0, 0, 0, 0).ljust(64, b"\0")
 
 
-def fadt(facs_off, dsdt_off):
-    """ACPI 1.0 FADT (116 bytes, revision 1)."""
+def fadt(facs_off, dsdt_off, pm_base=PM_BASE_DEFAULT):
+    """ACPI 1.0 FADT (116 bytes, revision 1) for the PM block at pm_base."""
     body = bytearray(116 - 36)
 
     def put(off, fmt, *v):
@@ -96,10 +97,10 @@ def fadt(facs_off, dsdt_off):
     put(45, "<B", 0)                       # INT_MODEL (1.0: reserved/dual PIC)
     put(46, "<H", SCI_IRQ)
     put(48, "<IBB", SMI_CMD, ACPI_ENABLE, ACPI_DISABLE)
-    put(56, "<I", PM_BASE)                 # PM1a_EVT_BLK
-    put(64, "<I", PM_BASE + 4)             # PM1a_CNT_BLK
-    put(76, "<I", PM_BASE + 8)             # PM_TMR_BLK
-    put(80, "<I", PM_BASE + 0x0C)          # GPE0_BLK
+    put(56, "<I", pm_base)                 # PM1a_EVT_BLK
+    put(64, "<I", pm_base + 4)             # PM1a_CNT_BLK
+    put(76, "<I", pm_base + 8)             # PM_TMR_BLK
+    put(80, "<I", pm_base + 0x0C)          # GPE0_BLK
     put(88, "<BBBBBB", 4, 2, 0, 4, 4, 0)   # PM1_EVT, PM1_CNT, PM2_CNT, TMR, GPE0, GPE1 lengths
     put(96, "<HH", 0xFFF, 0xFFF)           # C2/C3 latencies above the limits: no C2/C3
     put(108, "<B", 0x32)                   # CENTURY: CMOS register of the century
@@ -228,8 +229,9 @@ def _processor(n, proc_id):
 
 
 # -- everything, as fw_cfg files -------------------------------------------------------------
-def build(ram_top):
-    """{fw_cfg file name: bytes} for the tables and their loader script."""
+def build(ram_top, pm_base=PM_BASE_DEFAULT):
+    """{fw_cfg file name: bytes} for the tables and their loader script; pm_base:
+    where the firmware puts the PIIX4 PM block."""
     blob = bytearray()
     offsets = {}
 
@@ -240,7 +242,7 @@ def build(ram_top):
 
     add("FACS", facs(), 64)
     add("DSDT", dsdt(ram_top), 4)
-    add("FADT", fadt(offsets["FACS"], offsets["DSDT"]), 4)
+    add("FADT", fadt(offsets["FACS"], offsets["DSDT"], pm_base), 4)
     add("MADT", madt(), 4)
     add("RSDT", rsdt([offsets["FADT"], offsets["MADT"]]), 4)
     tables = bytes(blob)

@@ -1,13 +1,16 @@
 """The `pyx86` command (also `python -m emu`): arguments, messages and exit statuses.
 
     pyx86 images list | build NAME [--out DIR]     (test images, see images/cli.py)
-    pyx86 run [--headless] [--bios own|ROM.bin] [--boot c|a|d] [--memory MIB]
+    pyx86 run [IMAGE] [--headless] [--bios own|seabios|ROM.bin] [--vgabios FILE]
+              [--boot c|a|d] [--memory MIB]
               [--debugcon stdio|none|PATH]
               [--debugcon-port PORT] [--post-log PATH] [--post-port PORT]
               [--serial stdio|none|PATH] [--realtime] [--rtc-time now|DATETIME]
               [--kernel FILE [--initrd FILE] [--append CMDLINE]]
-              [--max-instructions N] [--timeout SECONDS] [--no-reboot] [--stats]
-              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO] [--snapshot]
+              [--max-instructions N] [--timeout SECONDS] [--screen-dump PATH]
+              [--no-reboot] [--stats]
+              [--hda IMG] [--hdb IMG] [--hdc IMG] [--hdd IMG] [--cdrom ISO|empty]
+              [--fda IMG] [--fdb IMG] [--snapshot]
 
 Without --headless the machine's screen, keyboard and mouse are an SDL window
 (ui/window.py); with no display to open it on, that is a usage error.
@@ -28,15 +31,20 @@ from bios.build import BuildError, image as bios_image
 from emu.chardev import FdSource
 from emu.debugports import DEBUGCON_PORT, POST_PORT
 from emu.linuxboot import KernelError
-from emu.diskimage import DiskImage, ImageError
+from emu.diskimage import ImageError
+from emu.drives import FLOPPIES, IDE, open_drives
 from emu.machine import (MEMORY_MIB_MAX, MEMORY_MIB_MIN, Machine, RomError, Stop,
                          load_rom)
 from emu.portbus import PortConflict
-from images import cli as images_cli
+from emu import seabios
+from emu.screendump import dump_screen
+from hw.piix import PM_BASE_DEFAULT
+from images import cli as images_cli, demo
 from ui import hotkeys
 
 PROG = "pyx86"
 OWN_BIOS = "own"
+SEABIOS = "seabios"
 
 # Exit statuses. Ours are all even, so they never collide with isa-debug-exit's odd
 # (V<<1)|1 (which the OS truncates to 8 bits, like QEMU's own exit status).
@@ -165,13 +173,25 @@ def build_parser():
                "isa-debug-exit,\n0x8900 Bochs shutdown (\"Shutdown\" bytewise).\n\n"
                "window hot keys:\n" + hotkeys.help_text() + "\n\n"
                "exit statuses:\n" + exit_status_table())
-    r.add_argument("--bios", metavar="own|ROM", default=OWN_BIOS,
+    r.add_argument("--bios", metavar="own|seabios|ROM", default=OWN_BIOS,
                    help="firmware: `own` (the default) is pyx86's BIOS, built from "
-                        "bios/src when needed; or an image file, a multiple of 4 KiB "
-                        "and at most 16 MiB")
-    r.add_argument("--boot", choices=("c", "a", "d"), default="c",
-                   help="first boot device the CMOS names: c hard disk (default), "
-                        "a floppy, d CD-ROM; the others follow in the order c, a, d")
+                        "bios/src when needed; `seabios` is the distribution's SeaBIOS "
+                        "(%s/%s, package %s) with its VGA BIOS %s; or an image file, "
+                        "a multiple of 4 KiB and at most 16 MiB"
+                        % (seabios.SEABIOS_DIR, seabios.BIOS_FILE, seabios.PACKAGE,
+                           seabios.VGABIOS_FILE))
+    r.add_argument("--vgabios", metavar="FILE",
+                   help="VGA BIOS image for the VGA's PCI expansion ROM (run by "
+                        "firmware that runs option ROMs, e.g. SeaBIOS; default: "
+                        "SeaBIOS's own with --bios seabios, none otherwise)")
+    r.add_argument("image", metavar="IMAGE", nargs="?",
+                   help="a disk, floppy or CD image, its kind guessed from its size and "
+                        "content (say which with --hda/--fda/--cdrom instead); with no "
+                        "image, no drives and no --kernel, the demo disk boots")
+    r.add_argument("--boot", choices=("c", "a", "d"),
+                   help="first boot device the CMOS names: c hard disk, a floppy, d "
+                        "CD-ROM (default: IMAGE's kind, else the first of c, a, d with "
+                        "a medium); the others follow in the order c, a, d")
     r.add_argument("--headless", action="store_true",
                    help="no window: the guest talks through the debug ports and the "
                         "serial port (default: an SDL window shows the screen and takes "
@@ -182,7 +202,8 @@ def build_parser():
     r.add_argument("--debugcon", metavar="stdio|none|PATH", default="stdio",
                    help="where port-E9 console output goes (default stdio)")
     r.add_argument("--debugcon-port", metavar="PORT", type=_port, default=DEBUGCON_PORT,
-                   help="I/O port of the debug console (default 0xe9)")
+                   help="I/O port of the debug console (default 0xe9; SeaBIOS "
+                        "logs to 0x%x)" % seabios.DEBUG_PORT)
     r.add_argument("--post-log", metavar="PATH",
                    help="log POST codes, one two-digit hex code per line")
     r.add_argument("--post-port", metavar="PORT", type=_port, default=POST_PORT,
@@ -210,6 +231,9 @@ def build_parser():
                    help="the kernel command line")
     r.add_argument("--timeout", metavar="SECONDS", type=_seconds,
                    help="stop after this much wall-clock time (exit status 10)")
+    r.add_argument("--screen-dump", metavar="PATH",
+                   help="at exit, write the screen to PATH: UTF-8 text for text modes "
+                        "(code page 437 mapped), a PNG for graphics modes or a .png PATH")
     r.add_argument("--no-reboot", action="store_true",
                    help="exit instead of resetting the machine: on a triple fault (status "
                         "6) or when the guest resets it (status 0), as QEMU's -no-reboot")
@@ -219,6 +243,10 @@ def build_parser():
                         ("hdc", "secondary master"), ("hdd", "secondary slave")):
         r.add_argument("--" + name, metavar="IMG",
                        help="raw hard disk image as the IDE %s" % where)
+    for name, where in (("fda", "A:"), ("fdb", "B:")):
+        r.add_argument("--" + name, metavar="IMG",
+                       help="floppy image in drive %s (its size says the format: 160K "
+                            "to 2.88M)" % where)
     r.add_argument("--cdrom", metavar="ISO",
                    help="CD-ROM drive at the secondary master (hdc) holding ISO; "
                         "'empty' for a drive without a disc")
@@ -257,18 +285,35 @@ def _stdin_source(stdin, wakeup):
     return FdSource(fd, wakeup)
 
 
-def _firmware(name):
-    """The ROM image for --bios: ours (built when its sources changed) or a file."""
-    if name != OWN_BIOS:
-        return load_rom(name)
-    try:
-        return bios_image()
-    except BuildError as e:
-        raise UsageError(str(e)) from None
+def _firmware(name, vgabios_path):
+    """(ROM, VGA BIOS or None, PM base) for --bios and --vgabios: ours (built when
+    its sources changed), SeaBIOS, or a file."""
+    vgabios, pm_base = None, PM_BASE_DEFAULT
+    if name == SEABIOS:
+        rom, vgabios = seabios.images()
+        pm_base = seabios.PM_BASE
+    elif name != OWN_BIOS:
+        rom = load_rom(name)
+    else:
+        try:
+            rom = bios_image()
+        except BuildError as e:
+            raise UsageError(str(e)) from None
+    if vgabios_path is not None:
+        try:
+            with open(vgabios_path, "rb") as f:
+                vgabios = f.read()
+        except OSError as e:
+            raise UsageError("VGA BIOS %s: %s" % (vgabios_path, e.strerror or e)) from None
+        if not vgabios:
+            raise UsageError("VGA BIOS %s: the file is empty" % vgabios_path)
+    return rom, vgabios, pm_base
 
 
 def _build_machine(args, stdout, stdin, log, files):
-    rom = _firmware(args.bios)
+    if args.screen_dump is not None:
+        _check_writable(args.screen_dump, "the screen dump")
+    rom, vgabios, pm_base = _firmware(args.bios, args.vgabios)
     debugcon = None
     if args.debugcon == "stdio":
         debugcon = stdout
@@ -292,14 +337,16 @@ def _build_machine(args, stdout, stdin, log, files):
     if args.kernel is None and (args.initrd or args.append):
         raise UsageError("--initrd and --append need --kernel")
     kernel = None if args.kernel is None else (args.kernel, args.initrd, args.append)
-    drives = _open_drives(args, files)
+    drives = _open_drives(args, files, log)
     try:
         return Machine(rom, memory_mib=args.memory, debugcon=debugcon,
                        debugcon_port=args.debugcon_port, post_log=post_log,
                        post_port=args.post_port, reboot=not args.no_reboot, log=log,
                        serial=serial, serial_input=serial_input, wakeup=wakeup,
                        realtime=args.realtime, rtc_start=args.rtc_time, kernel=kernel,
-                       drives=drives, boot=args.boot)
+                       drives=drives.ide, fda=drives.floppies.get("fda"),
+                       fdb=drives.floppies.get("fdb"), boot=drives.boot,
+                       vgabios=vgabios, pm_base=pm_base)
     except KernelError as e:
         raise UsageError(str(e)) from None
     except MemoryError:
@@ -308,25 +355,29 @@ def _build_machine(args, stdout, stdin, log, files):
         raise UsageError(str(e)) from None
 
 
-def _open_drives(args, files):
-    """The IDE drives the options ask for (images join `files`, closed at exit)."""
-    drives = {}
+def _open_drives(args, files, log):
+    """The drives the options ask for (images join `files`, closed at exit). With our
+    BIOS and no medium and no kernel, the demo disk (images/demo) is the hard disk; a
+    ROM given with --bios runs alone, as the ROM runner always did."""
+    paths = {name: getattr(args, name) for name in FLOPPIES + IDE + ("cdrom",)}
+    image = args.image
+    snapshot = args.snapshot
+    if (image is None and not any(paths.values()) and args.kernel is None
+            and args.bios == OWN_BIOS):
+        try:
+            paths["hda"] = str(demo.default_image())
+        except demo.BuildError as e:
+            raise UsageError("no image given, and the demo disk cannot be built: %s"
+                             % str(e).splitlines()[0]) from None
+        snapshot = True
+        log("no image given: booting the demo disk (%s)" % paths["hda"])
     try:
-        for name in ("hda", "hdb", "hdc", "hdd"):
-            path = getattr(args, name)
-            if path is not None:
-                drives[name] = DiskImage(path, snapshot=args.snapshot)
-                files.append(drives[name])
-        if args.cdrom is not None:
-            if args.hdc is not None:
-                raise UsageError("--cdrom and --hdc are the same IDE position")
-            drives["cdrom"] = None
-            if args.cdrom != "empty":
-                drives["cdrom"] = DiskImage(args.cdrom, readonly=True, sector_size=2048,
-                                            kind="CD")
-                files.append(drives["cdrom"])
+        drives = open_drives(image, snapshot=snapshot, boot=args.boot, **paths)
     except ImageError as e:
         raise UsageError(str(e)) from None
+    files.extend(drives.images())
+    for note in drives.notes:
+        log(note)
     return drives
 
 
@@ -360,6 +411,8 @@ def run_command(args, stdout=None, stderr=None, stdin=None):
         if open_window is not None:
             window = open_window(machine)
         report = _execute(machine, args, say, stderr, window)
+        if args.screen_dump is not None:
+            _screen_dump(machine, args.screen_dump, say)
     except UsageError as e:
         say("error: %s" % e)
         return RunReport(EXIT_USAGE, message=str(e))
@@ -422,6 +475,21 @@ def _execute(machine, args, say, stderr, window=None):
     report.seconds = time.perf_counter() - start
     report.instructions = machine.cpu.icount
     return report
+
+
+def _screen_dump(machine, path, say):
+    try:
+        kind = dump_screen(machine.vga, path)
+    except OSError as e:
+        say("cannot write the screen dump %s: %s" % (path, e.strerror or e))
+        return
+    say("screen dumped to %s (%s)" % (path, kind))
+
+
+def _check_writable(path, what):
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError("cannot write %s %s" % (what, path))
 
 
 def _internal_error(e, machine, say, stderr):

@@ -6,9 +6,10 @@ Guest time is an integer count of nanoseconds since power-on. Two ways to tell i
   executed instruction is 10 ns of guest time (NOMINAL_IPS). A HLT that waits for an
   interrupt jumps guest time straight to the next scheduled event. Nothing depends on the
   host's speed or load: the same guest with the same input takes every interrupt at the
-  same instruction, run after run. 100 MIPS is a believable P6-class rate, so guest
-  timers tick at plausible rates (an 18.2 Hz PIT tick is 5.5 million instructions, a
-  calibrated delay loop finds a P6-like BogoMIPS). Guest time runs slower or faster than
+  same instruction, run after run. The CPU's TSC counts the skipped time too (Clock's
+  on_skip), so it stays in step with the timers. 100 MIPS is a believable P6-class
+  rate, so guest timers tick at plausible rates (an 18.2 Hz PIT tick is 5.5 million
+  instructions, a calibrated delay loop finds a P6-like BogoMIPS). Guest time runs slower or faster than
   the wall clock, by however fast the interpreter is.
 - Real time (`--realtime`): guest time is the host's monotonic clock since power-on; a
   HLT sleeps until the next event. How many instructions fit before an event is
@@ -69,7 +70,7 @@ class Clock:
     icount: callable -> the CPU's instruction count; kick: callable that makes the
     running CPU return after its current instruction (cpu.request_stop)."""
 
-    def __init__(self, icount, kick, realtime=False, ips=NOMINAL_IPS):
+    def __init__(self, icount, kick, realtime=False, ips=NOMINAL_IPS, on_skip=None):
         self.icount = icount
         self._kick = kick
         self.realtime = realtime
@@ -78,6 +79,8 @@ class Clock:
         self._seq = 0
         self._timers = []
         self.kicked = False
+        self.on_skip = on_skip           # icount mode: callable(instructions) when a
+                                         # HLT skips guest time worth that many
         self._running = False
         self._slice_deadline = 0
         # icount mode: now = _base_ns + (icount - _base_icount) * NS_PER_S // ips
@@ -184,3 +187,5 @@ class Clock:
         if deadline > now:
             self._base_ns = deadline
             self._base_icount = self.icount()
+            if self.on_skip is not None:
+                self.on_skip((deadline - now) * self.ips // NS_PER_S)

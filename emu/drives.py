@@ -1,34 +1,38 @@
-"""Which image goes into which drive: `pyx86 run IMAGE`, --hda/--hdb/--cdrom/--fda/--fdb
-and --boot, checked and opened before the machine is built.
+"""Which image goes into which drive: `pyx86 run IMAGE`, --fda/--fdb, --hda..--hdd,
+--cdrom and --boot, checked and opened before the machine is built.
 
 A lone IMAGE is guessed as QEMU users expect: an ISO 9660 volume ("CD001" at byte
 0x8001) is a CD, an image of a standard floppy size is a floppy, anything else a hard
-disk; the guess is reported in one line. --boot takes the order of the BIOS's boot
-devices as letters (a floppy, c hard disk, d CD-ROM), e.g. "dc"; without it the
-machine boots from what IMAGE was guessed to be, else c, a, d.
+disk; the guess is reported in one line. Without --boot the machine boots from what
+IMAGE was guessed to be, else from the first of hard disk, floppy, CD-ROM that has a
+medium (the BIOS tries the others after it, in the order c, a, d).
 """
 import os
 from dataclasses import dataclass, field
 
 from emu.diskimage import DiskImage, ImageError
-from hw.fdc import MEDIA_BY_SIZE
+from hw.fdc import MEDIA_BY_SIZE, geometry_of
 
 ISO_MAGIC_AT = 0x8001
 ISO_MAGIC = b"CD001"
 CD_SECTOR = 2048
-DRIVES = ("fda", "fdb", "hda", "hdb", "cdrom")
-BOOT_LETTERS = {"a": "floppy", "c": "hard disk", "d": "CD-ROM"}
-DEFAULT_BOOT = "cad"
+FLOPPIES = ("fda", "fdb")
+IDE = ("hda", "hdb", "hdc", "hdd")
+EMPTY_CD = "empty"                      # --cdrom empty: a drive without a disc
 
 
 @dataclass
 class DriveSet:
-    images: dict = field(default_factory=dict)       # drive name -> DiskImage
-    boot: str = DEFAULT_BOOT
+    floppies: dict = field(default_factory=dict)     # "fda"/"fdb" -> DiskImage
+    ide: dict = field(default_factory=dict)          # "hda".."hdd"/"cdrom" -> DiskImage/None
+    boot: str = "c"
     notes: list = field(default_factory=list)        # one-line messages for the user
 
+    def images(self):
+        return [i for i in list(self.floppies.values()) + list(self.ide.values()) if i]
+
     def close(self):
-        for img in self.images.values():
+        for img in self.images():
             img.close()
 
 
@@ -52,49 +56,51 @@ def guess_kind(path):
     return "hda"
 
 
-def check_boot(order):
-    """The --boot value, validated: letters from a, c, d, each at most once."""
-    if not order or any(c not in BOOT_LETTERS for c in order) or len(set(order)) != len(order):
-        raise ValueError("--boot %r: use the letters a (floppy), c (hard disk) and d "
-                         "(CD-ROM), each at most once, e.g. \"c\" or \"dc\"" % order)
-    return order
+_WHAT = {"cdrom": "an ISO 9660 CD image", "fda": "a floppy image", "hda": "a hard disk image"}
+_LETTER = {"cdrom": "d", "fda": "a", "hda": "c"}
 
 
 def open_drives(image=None, snapshot=False, boot=None, **paths):
-    """Open every image named (drive=path for the DRIVES), plus IMAGE guessed.
-
-    Returns a DriveSet; raises ImageError (closing what was opened) when one fails."""
+    """Open IMAGE (guessed) and every drive=path given (drives: FLOPPIES, IDE and
+    "cdrom", whose path may be EMPTY_CD). Raises ImageError (closing what was opened)."""
     chosen = {d: p for d, p in paths.items() if p is not None}
-    unknown = set(chosen) - set(DRIVES)
+    unknown = set(chosen) - set(FLOPPIES + IDE + ("cdrom",))
     if unknown:
         raise ValueError("unknown drives %s" % ", ".join(sorted(unknown)))
+    if "cdrom" in chosen and "hdc" in chosen:
+        raise ImageError("--cdrom and --hdc are the same IDE position")
     drives = DriveSet()
     guessed = None
     if image is not None:
         guessed = guess_kind(image)
-        if guessed in chosen:
-            raise ImageError("image %s would be the %s, but --%s names %s too"
-                             % (image, guessed, guessed, chosen[guessed]))
+        if guessed in chosen or (guessed == "cdrom" and "hdc" in chosen):
+            raise ImageError("image %s looks like %s, but that drive is given too"
+                             % (image, _WHAT[guessed]))
         chosen[guessed] = image
-        what = {"cdrom": "an ISO 9660 CD image", "fda": "a floppy image",
-                "hda": "a hard disk image"}[guessed]
         drives.notes.append("%s: %s, attached as --%s (name the drive with --hda, --fda "
-                            "or --cdrom to choose)" % (image, what, guessed))
+                            "or --cdrom to choose)" % (image, _WHAT[guessed], guessed))
     try:
-        for name in DRIVES:
-            path = chosen.get(name)
-            if path is None:
-                continue
-            kind = {"cdrom": "CD", "fda": "floppy", "fdb": "floppy"}.get(name, "disk")
-            drives.images[name] = DiskImage(
-                path, readonly=(name == "cdrom"), snapshot=snapshot and name != "cdrom",
-                sector_size=CD_SECTOR if name == "cdrom" else 512, kind=kind)
+        for name in FLOPPIES:
+            if name in chosen:
+                drives.floppies[name] = DiskImage(chosen[name], snapshot=snapshot,
+                                                  kind="floppy")
+                geometry_of(drives.floppies[name])      # a known floppy format
+        for name in IDE:
+            if name in chosen:
+                drives.ide[name] = DiskImage(chosen[name], snapshot=snapshot)
+        if "cdrom" in chosen:
+            path = chosen["cdrom"]
+            drives.ide["cdrom"] = None if path == EMPTY_CD else DiskImage(
+                path, readonly=True, sector_size=CD_SECTOR, kind="CD")
     except ImageError:
         drives.close()
         raise
     if boot is not None:
-        drives.boot = check_boot(boot)
+        drives.boot = boot
     elif guessed is not None:
-        first = {"cdrom": "d", "fda": "a", "hda": "c"}[guessed]
-        drives.boot = first + DEFAULT_BOOT.replace(first, "")
+        drives.boot = _LETTER[guessed]
+    elif not any(n in drives.ide for n in IDE) and drives.floppies:
+        drives.boot = "a"
+    elif not any(n in drives.ide for n in IDE) and drives.ide.get("cdrom"):
+        drives.boot = "d"
     return drives

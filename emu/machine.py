@@ -19,10 +19,11 @@ them.
 
 The chipset is an i440FX with a PIIX3 ISA bridge and a PIIX4 power management function,
 as in QEMU's "pc" machine: the PCI bus (0xCF8/0xCFC) with the host bridge at 00:00.0
-(PAM shadow RAM control, hw/i440fx.py), the ISA bridge at 00:01.0 (PIRQ routing to the
+(PAM shadow RAM control, SMRAM at 0xA0000 for the CPU's System Management Mode,
+hw/i440fx.py), the ISA bridge at 00:01.0 (PIRQ routing to the
 ISA IRQs) and the ACPI function at 00:01.3 (PM timer, SCI on IRQ9, S5 soft-off, an
 empty SMBus), plus the PIIX's reset control port 0xCF9 and APM ports 0xB2/0xB3
-(hw/piix.py).
+(hw/piix.py; an APMC write raises the CPU's SMI once firmware enabled that).
 
 A20 has two sources, as on a PIIX: port 0x92 bit 1 and the i8042's output port bit 1;
 the CPU's A20 is enabled while either asks for it (A20Gate). After RESET port 0x92's
@@ -31,7 +32,8 @@ and turning it off takes both.
 
 Physical memory map:
     0 .. RAM size        guest RAM (--memory), except the windows below
-    0xA0000 .. 0xBFFFF   the VGA's legacy video memory window (hw.vga)
+    0xA0000 .. 0xBFFFF   the VGA's legacy video memory window (hw.vga); SMRAM (the
+                         RAM there) in SMM or while the host bridge opens it
     0xC0000 .. 0xFFFFF   the shadow area, per the host bridge's PAM registers; at
                          power-on the PCI side: the last 128 KiB of the ROM (all of
                          a smaller ROM, ending at 0xFFFFF), read-only, where real-mode
@@ -59,7 +61,7 @@ import time
 from dataclasses import dataclass
 
 from cpu.interp import CPU, STOP_NAMES
-from emu import acpi
+from emu import acpi, smbios
 from emu.clock import Clock
 from emu.debugports import (BochsShutdown, DebugConsole, DebugExit, PostCodes,
                             DEBUGCON_PORT, POST_PORT)
@@ -80,7 +82,7 @@ from hw.ide import PiixIde
 from hw.irq import SharedIrqs
 from hw.pci import PciBus
 from hw.pic import DualPic
-from hw.piix import SCI_IRQ, ApmPorts, Piix3Isa, Piix4Pm, ResetControl
+from hw.piix import PM_BASE_DEFAULT, SCI_IRQ, ApmPorts, Piix3Isa, Piix4Pm, ResetControl
 from hw.ioapic import IoApic, PIC_INPUT, isa_input
 from hw.irq import IrqFanout
 from hw.lapic import LocalApic
@@ -194,7 +196,8 @@ class Machine:
     def __init__(self, rom, memory_mib=32, debugcon=None, debugcon_port=DEBUGCON_PORT,
                  post_log=None, post_port=POST_PORT, reboot=True, log=None,
                  serial=None, serial_input=None, wakeup=None, realtime=False,
-                 rtc_start=None, kernel=None, fda=None, fdb=None, drives=None, boot="c"):
+                 rtc_start=None, kernel=None, fda=None, fdb=None, drives=None, boot="c",
+                 vgabios=None, pm_base=PM_BASE_DEFAULT):
         """debugcon: binary stream for port-E9 output (None: no console device);
         post_log: text stream for POST codes (None: no POST latch);
         reboot: reset the machine on a triple fault or a guest's reset request (else
@@ -212,7 +215,10 @@ class Machine:
         an image of 512-byte sectors is an ATA disk, one of 2048-byte sectors a
         CD-ROM drive holding it; "cdrom" is a CD-ROM drive at hdc (None: no disc).
         The drives, by position, are in self.drives (reads/writes count sectors);
-        boot: the first boot device the CMOS names to the BIOS (a, c or d)."""
+        boot: the first boot device the CMOS names to the BIOS (a, c or d);
+        vgabios: a VGA BIOS image (bytes) for the VGA's PCI expansion ROM, which
+        firmware such as SeaBIOS runs (None: no ROM); pm_base: the I/O port the
+        firmware puts the PIIX4 PM block at, which the FADT names."""
         if not MEMORY_MIB_MIN <= memory_mib <= MEMORY_MIB_MAX:
             raise ValueError("memory size %d MiB is outside %d..%d" %
                              (memory_mib, MEMORY_MIB_MIN, MEMORY_MIB_MAX))
@@ -231,16 +237,23 @@ class Machine:
         self._reset_requested = False
         self._init_requested = False
         self.wakeup = wakeup or threading.Event()
-        self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime)
+        self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime,
+                           on_skip=cpu.advance_tsc)
         self.fw_cfg = FwCfg(self.mem)
         self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
         self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))
-        for file, data in acpi.build(memory_mib * MIB).items():
+        # QEMU's boot-menu item: 0 = no "Press ESC for boot menu" pause (SeaBIOS)
+        self.fw_cfg.add(fw_cfg.BOOT_MENU, (0).to_bytes(2, "little"))
+        for file, data in acpi.build(memory_mib * MIB, pm_base).items():
+            self.fw_cfg.add_file(file, data)
+        for file, data in smbios.build(memory_mib * MIB, rom).items():
             self.fw_cfg.add_file(file, data)
         # a POST latch placed at a spare DMA page latch takes that port over
         post_in_dma = {post_port} & SPARE_PAGE_PORTS if post_log is not None else ()
         self._build_platform(rom, memory_mib, serial, serial_input, rtc_start,
                              (fda, fdb), post_in_dma, boot)
+        if vgabios is not None:
+            self.vga_pci.set_rom(vgabios)
         self._build_storage(drives or {})
         self.kernel_info = None
         if kernel is not None:
@@ -295,7 +308,8 @@ class Machine:
         VGA's PCI face in slot 2."""
         self.pci = PciBus(self.bus, self.mem, log=self.log, protected=[
             (0, memory_mib * MIB), ((1 << 32) - len(rom), 1 << 32)])
-        self.host_bridge = self.pci.add(I440fx(self.mem, rom), 0)
+        self.host_bridge = self.pci.add(I440fx(self.mem, rom, self.vga.map), 0)
+        self.cpu.on_smm = self.host_bridge.smm          # SMIACT#: SMRAM decoding
         self.isa_bridge = self.pci.add(Piix3Isa(self.irqs), 1)
         self.pci.pirq_router = self.isa_bridge.pirq
         # PIRQA-D also reach I/O APIC inputs 16-19 (the DSDT's _PRT in APIC mode)
@@ -303,8 +317,9 @@ class Machine:
                                                                               level))
         self.acpi_pm = self.pci.add(Piix4Pm(self.clock, self.irqs.line(SCI_IRQ),
                                             self.irqs.line(SCI_IRQ),
-                                            self._acpi_power_off, log=self.log), 1, 3)
-        self.pci.add(VgaPci(self.vga), VGA_SLOT)
+                                            self._acpi_power_off, log=self.log,
+                                            smi=self.cpu.smi), 1, 3)
+        self.vga_pci = self.pci.add(VgaPci(self.vga), VGA_SLOT)
         self.apm = ApmPorts(self.acpi_pm.smi_command)
         self.reset_control = ResetControl(self.request_reset)
 

@@ -28,6 +28,7 @@ KERNEL_CMDLINE = 0x0009
 INITRD_ADDR = 0x000A
 INITRD_SIZE = 0x000B
 BOOT_DEVICE = 0x000C
+BOOT_MENU = 0x000E                   # u16: show the firmware's boot menu prompt
 MAX_CPUS = 0x000F
 KERNEL_ENTRY = 0x0010
 KERNEL_DATA = 0x0011

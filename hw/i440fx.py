@@ -27,11 +27,16 @@ needs it:
   them is exact), the PCI side = the flash bytes mapped read-only or unmapped; the
   "write DRAM, read PCI" granules are MMIO pages of a small shim that reads the
   flash bytes and stores into guest RAM (slow, but only used while copying).
-- SMRAM control (0x72), power-on 0x02: C_BASE_SEG (bits 2:0) reads 010 (0xA0000);
-  G_SMRAME, D_LCK, D_CLS and D_OPEN are stored with the lock rule (D_LCK set clears
-  D_OPEN and makes the register read-only except D_CLS until reset). The CPU has no
-  SMM, so none of them changes the memory map: 0xA0000-0xBFFFF always goes to PCI
-  (the VGA window).
+- SMRAM control (0x72), power-on 0x02: C_BASE_SEG (bits 2:0) reads 010, so the
+  compatible SMRAM is the DRAM under 0xA0000-0xBFFFF; G_SMRAME, D_LCK, D_CLS and
+  D_OPEN with the lock rule (D_LCK set clears D_OPEN and makes the register
+  read-only except D_CLS until reset). The window shows DRAM (SMRAM) while D_OPEN
+  is set, or while the CPU is in SMM (its SMIACT#: smm(level), wired to
+  cpu.on_smm) with G_SMRAME set; otherwise it goes to PCI, which is the VGA's
+  legacy window (`vga_window(mem)` maps it back). The remap happens on every
+  change of those inputs (QEMU's i440FX decodes the same way). Approximated:
+  D_CLS, which sends SMM data accesses (not code fetches) to PCI, is not modelled;
+  in SMM both go to SMRAM (SeaBIOS, like most SMM code, never sets it).
 - The other device-specific registers (0x40-0xFF: DRAM row boundaries 0x60-0x67,
   DRAM control and timing, error command/status, ...) are stored as written and do
   nothing; firmware learns the memory size from the CMOS (hw/rtc.py fill_config),
@@ -51,6 +56,7 @@ DRB0 = 0x60                          # DRAM row boundary registers 0x60-0x67 (st
 SMRAM = 0x72
 SMRAM_C_BASE_SEG = 0x02              # 010: SMRAM at 0xA0000 (read-only field)
 SMRAM_G_SMRAME, SMRAM_D_LCK, SMRAM_D_CLS, SMRAM_D_OPEN = 0x08, 0x10, 0x20, 0x40
+SMRAM_BASE, SMRAM_SIZE = 0xA0000, 0x20000      # C_BASE_SEG 010
 
 ISA_BIOS_TOP = 0x100000              # the flash's low window ends at 1 MiB ...
 ISA_BIOS_MAX = 128 * 1024            # ... and is at most 0xE0000-0xFFFFF
@@ -94,10 +100,12 @@ class _ShadowWrite:
 
 
 class I440fx(PciDevice):
-    """The host bridge. mem: the emu.memory.Memory whose 0xC0000-0xFFFFF it maps;
-    rom: the whole firmware image (its tail is the PCI side below 1 MiB)."""
+    """The host bridge. mem: the emu.memory.Memory whose 0xA0000-0xFFFFF it maps;
+    rom: the whole firmware image (its tail is the PCI side below 1 MiB);
+    vga_window: callable(mem) mapping the PCI side of 0xA0000-0xBFFFF (the VGA's
+    legacy window), None when nothing is there."""
 
-    def __init__(self, mem, rom):
+    def __init__(self, mem, rom, vga_window=None):
         super().__init__("i440FX host bridge", VENDOR_INTEL, DEVICE_82441FX,
                          CLASS_HOST_BRIDGE, revision=REVISION)
         self.mem = mem
@@ -118,6 +126,10 @@ class I440fx(PciDevice):
         self.set_power_on()
         self._modes = [None] * len(GRANULES)
         self._apply_pam()
+        self.vga_window = vga_window
+        self.in_smm = False
+        self._smram_shown = None
+        self._apply_smram()
 
     # -- config space --------------------------------------------------------------------
     def config_write(self, off, value, size):
@@ -130,6 +142,7 @@ class I440fx(PciDevice):
             elif new & SMRAM_D_LCK:
                 new &= ~SMRAM_D_OPEN
             self._put(SMRAM, new, 1)
+            self._apply_smram()
 
     def config_written(self, off, size):
         if off < PAM0 + NPAM and PAM0 < off + size:
@@ -138,6 +151,32 @@ class I440fx(PciDevice):
     def reset(self):
         super().reset()
         self._apply_pam()
+        self.in_smm = False
+        self._apply_smram()
+
+    # -- SMRAM -----------------------------------------------------------------------------
+    def smm(self, level):
+        """The CPU's SMIACT#: it entered (True) or left (False) SMM."""
+        self.in_smm = bool(level)
+        self._apply_smram()
+
+    def smram_shown(self):
+        """True while 0xA0000-0xBFFFF decodes to DRAM (SMRAM) rather than PCI."""
+        smram = self.get(SMRAM, 1)
+        return bool(smram & SMRAM_D_OPEN
+                    or self.in_smm and smram & SMRAM_G_SMRAME)
+
+    def _apply_smram(self):
+        shown = self.smram_shown()
+        if shown == self._smram_shown:
+            return
+        self._smram_shown = shown
+        if shown:
+            self.mem.map_ram(SMRAM_BASE, SMRAM_SIZE)
+        elif self.vga_window is not None:
+            self.vga_window(self.mem)
+        else:
+            self.mem.unmap(SMRAM_BASE, SMRAM_SIZE)
 
     def add_isa_rom(self, addr, data):
         """An ISA-bus ROM (whole pages at a page address in 0xC0000-0xDFFFF) on the

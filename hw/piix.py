@@ -19,9 +19,8 @@ present it: a PIIX3 ISA bridge with a PIIX4-compatible ACPI power management fun
   whole machine here (as port 0x92's fast reset does: the machine has no INIT-only
   reset).
 - ApmPorts, I/O ports 0xB2 (APM control, APMC) and 0xB3 (APM status, APMS): plain
-  registers. On a PIIX an APMC write can raise an SMI; this CPU has no SMM, so the
-  write goes to `command` instead, which the PM function uses for the ACPI
-  enable/disable handshake that an SMI handler would do (see below).
+  registers (SMI handlers pass their arguments and results through them). An APMC
+  write goes to `command`: the PM function's smi_command (see below).
 - Piix4Pm, PCI 00:01.3, 8086:7113 revision 03, class 0x068000 (bridge, other):
   82371AB (PIIX4) data sheet (Intel order no. 290562), section "Power management
   registers", with the ACPI 1.0 fixed hardware it implements:
@@ -42,8 +41,14 @@ present it: a PIIX3 ISA bridge with a PIIX4-compatible ACPI power management fun
     machine off; the DSDT should name no other sleep state, and other types do
     nothing.
     ACPI mode handshake: the FADT names SMI_CMD = 0xB2, ACPI_ENABLE = 0xF1 and
-    ACPI_DISABLE = 0xF0. An OS writes ACPI_ENABLE there and waits for SCI_EN; with no
-    SMM, the chipset sets or clears SCI_EN itself (as QEMU's PIIX4 does).
+    ACPI_DISABLE = 0xF0. An OS writes ACPI_ENABLE there and waits for SCI_EN; the
+    chipset sets or clears SCI_EN itself, so firmware needs no SMI handler for it
+    (as QEMU's PIIX4 does).
+    SMI: any other APMC write asserts SMI# (the `smi` callable, the CPU's input)
+    while DEVACTB (config 0x58) bit 25 APMC_EN and GLBCTL bit 0 SMI_EN are set (the
+    PIIX4 data sheet's APMC event enable and global SMI enable; SeaBIOS sets both
+    before relocating SMBASE). No other SMI source (device idle timers, GPIs,
+    BIOS_RLS's counterpart GBL_RLS) is modelled.
   SMBus host controller: SMBBA (config 0x90, bits 15:4) places 16 I/O ports,
   decoded while SMBHSTCFG (config 0xD2) bit 0 and the COMMAND I/O enable are set.
   No device sits on the bus: every transaction a START begins ends at once with
@@ -52,7 +57,8 @@ present it: a PIIX3 ISA bridge with a PIIX4-compatible ACPI power management fun
   PIIX4 reports an empty bus, so SMBus drivers probe and find nothing.
 
 Port numbers other code must use: PM_BASE_DEFAULT / SMB_BASE_DEFAULT (where our BIOS
-puts the blocks, as SeaBIOS does), SCI_IRQ, SLP_TYP_S5, SMI_CMD_PORT, ACPI_ENABLE,
+puts the blocks), SEABIOS_PM_BASE (SeaBIOS's PM block when the machine supplies the
+ACPI tables, as QEMU does: its paravirt.c moves it there), SCI_IRQ, SLP_TYP_S5, SMI_CMD_PORT, ACPI_ENABLE,
 ACPI_DISABLE, and the PM1_*/PM_TMR/GPE0 offsets for the FADT.
 """
 from emu.portbus import PortConflict
@@ -90,7 +96,8 @@ DEVICE_PIIX4_PM = 0x7113
 PIIX4_PM_REVISION = 0x03
 CLASS_BRIDGE_OTHER = 0x068000
 PMBA = 0x40                          # PM I/O base: bits 15:6, bit 0 reads 1 (I/O)
-DEVACTB = 0x58                       # device activity B (bit 25 APMC_EN): stored
+DEVACTB = 0x58                       # device activity B: bit 25 APMC_EN, the rest stored
+DEVACTB_APMC_EN = 1 << 25
 PMREGMISC = 0x80                     # bit 0 PMIOSE: decode the PM I/O block
 SMBBA = 0x90                         # SMBus I/O base: bits 15:4, bit 0 reads 1
 SMBHSTCFG = 0xD2                     # bit 0 host enable, bits 3:1 interrupt select
@@ -99,8 +106,9 @@ PM_IO_SIZE = 64
 SMB_IO_SIZE = 16
 SMB_INT_IRQ9 = 0x4 << 1
 
-PM_BASE_DEFAULT = 0xB000             # where our BIOS (like SeaBIOS) puts the PM block:
-SMB_BASE_DEFAULT = 0xB100            # the FADT (emu/acpi.py) names this address
+PM_BASE_DEFAULT = 0xB000             # where our BIOS puts the PM block: the FADT
+SMB_BASE_DEFAULT = 0xB100            # (emu/acpi.py) names this address
+SEABIOS_PM_BASE = 0x600              # SeaBIOS's choice when fw_cfg has etc/table-loader
 SCI_IRQ = 9
 SMI_CMD_PORT = APMC_PORT
 ACPI_ENABLE, ACPI_DISABLE = 0xF1, 0xF0
@@ -118,6 +126,7 @@ PM1_TMR, PM1_GBL, PM1_PWRBTN, PM1_RTC = 0x0001, 0x0020, 0x0100, 0x0400
 PM1_EVENTS = PM1_TMR | PM1_GBL | PM1_PWRBTN | PM1_RTC     # RTC_STS: nothing sets it
 CNT_SCI_EN, CNT_BM_RLD, CNT_GBL_RLS = 0x0001, 0x0002, 0x0004
 CNT_SLP_TYP_SHIFT, CNT_SLP_TYP, CNT_SLP_EN = 10, 0x1C00, 0x2000
+GLBCTL_SMI_EN = 0x00000001
 GLBCTL_BIOS_RLS = 0x00000002
 TMR_BITS = 24
 TMR_MSB_SHIFT = TMR_BITS - 1
@@ -268,15 +277,17 @@ class Piix4Pm(PciDevice):
 
     clock: emu.clock.Clock (the PM timer counts its guest time); sci: the IrqLine of
     ISA IRQ 9 for the SCI, smbus_irq another source on IRQ 9 for the SMBus
-    interrupt; power_off(): the machine's soft-off; log: one-line notices."""
+    interrupt; power_off(): the machine's soft-off; log: one-line notices;
+    smi(): the CPU's SMI# input (None: not connected)."""
 
-    def __init__(self, clock, sci, smbus_irq, power_off, log=None):
+    def __init__(self, clock, sci, smbus_irq, power_off, log=None, smi=None):
         super().__init__("PIIX4 power management", VENDOR_INTEL, DEVICE_PIIX4_PM,
                          CLASS_BRIDGE_OTHER, revision=PIIX4_PM_REVISION, irq_pin=1)
         self.clock = clock
         self.sci = sci
         self.smbus_irq = smbus_irq
         self.power_off = power_off
+        self.smi = smi
         self.log = log or (lambda msg: None)
         self.set_writable(0x40, (1 << (8 * 0xC0)) - 1, 0xC0)
         self.set_writable(PMBA, 0xFFC0, 4)
@@ -368,14 +379,21 @@ class Piix4Pm(PciDevice):
         self._update_sci()
 
     def smi_command(self, value):
-        """An APMC (port 0xB2) write: the ACPI enable/disable handshake."""
+        """An APMC (port 0xB2) write: the ACPI enable/disable handshake, or an SMI."""
         if value == ACPI_ENABLE:
             self.pm1_cnt |= CNT_SCI_EN
         elif value == ACPI_DISABLE:
             self.pm1_cnt &= ~CNT_SCI_EN
         else:
+            if self.apmc_smi_enabled() and self.smi is not None:
+                self.smi()
             return
         self._update_sci()
+
+    def apmc_smi_enabled(self):
+        """APMC writes raise SMI#: APMC_EN and the global SMI_EN are both set."""
+        return bool(self.get(DEVACTB, 4) & DEVACTB_APMC_EN
+                    and self.regs[GLBCTL] & GLBCTL_SMI_EN)
 
     # -- the PM I/O block --------------------------------------------------------------
     def _reg_read(self, off):

@@ -292,6 +292,15 @@ pm_copy:
     popl %esi
     retl
 
+/* VBE 4F01h's WinFuncPtr: a far call that switches the bank as AX=4F05h does */
+    .globl vbe_window_func
+vbe_window_func:
+    pushw %ax
+    movw $0x4F05, %ax
+    int $0x10
+    popw %ax
+    lret
+
 /* ---- fixed entry points and tables at F000:E000-FFFF ---- */
 .macro AT addr
     .org \addr - 0xE000, 0xFF
@@ -352,6 +361,9 @@ AT 0xF84D                           /* INT 11h equipment */
     jmp int11_entry
 AT 0xF859                           /* INT 15h system services */
     jmp int15_entry
+AT 0xFA6E                           /* the 8x8 font's characters 00h-7Fh, where CGA
+                                       graphics software expects them (the rest: INT 1Fh) */
+#include "font8x8_gen.inc"
 AT 0xFE6E                           /* INT 1Ah time of day */
     jmp int1a_entry
 AT 0xFEA5                           /* INT 08h timer IRQ */

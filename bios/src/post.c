@@ -6,6 +6,7 @@
 #include "types.h"
 #include "hw.h"
 #include "layout.h"
+#include "platform.h"
 #include "private.h"
 #include "util.h"
 
@@ -190,6 +191,20 @@ static void ebda_init(uint32_t ram_end)
     memcpy((void *)(EBDA_BASE + (uint32_t)__data16_start), __data16_load,
            __data16_end - __data16_start);
     priv->ram_end = ram_end;
+    priv->tables_base = ram_end;
+}
+
+/* PCI, then the firmware tables (tables.c) in a zone at the top of RAM: only when
+ * there is extended memory to spare for it */
+static void platform_init(uint32_t ram_end)
+{
+    pci_setup(ram_end);
+    uint32_t high = 0;
+    if (ram_end >= 0x200000) {
+        high = ram_end - HIGH_ZONE_SIZE;
+        priv->tables_base = high;
+    }
+    tables_setup(high, high ? ram_end : 0);
 }
 
 static const char *const boot_names[] = { "none", "floppy", "hard disk", "CD-ROM" };
@@ -351,6 +366,7 @@ void post_main(void)
     pic_init();
     pit_init();
     rtc_init();
+    platform_init(ram_end);
     post_code(0x04);
     kbc_init();
     post_code(0x05);
@@ -359,5 +375,6 @@ void post_main(void)
     priv->floppy_types[1] = cmos_read(0x10) & 0x0F;
     boot_order_init();
     *LIN(BDA(BDA_RESET_FLAG)) = 0;
+    tables_finish();
     post_code(0x06);
 }

@@ -47,6 +47,8 @@ struct bios_private {
     uint8_t hd_last_status;
     uint16_t rtc_wait_active;
     struct ata_drive ata[MAX_ATA];
+    uint32_t tables_base;       /* start of the firmware tables' zone at the top of RAM
+                                 * (up to ram_end, E820-reserved); ram_end when none */
 };
 
 _Static_assert(sizeof(struct bios_private) <= DATA16_OFF - PRIV_OFF,

@@ -39,8 +39,8 @@ struct e820_entry {
 /* entry i of the memory map; returns 0 past the end */
 static int e820_entry(unsigned i, struct e820_entry *e)
 {
-    uint32_t ram_end = PRIV->ram_end;
-    struct { uint32_t base, end; uint8_t type; } map[5];
+    uint32_t ram_end = PRIV->tables_base;
+    struct { uint32_t base, end; uint8_t type; } map[6];
     unsigned n = 0;
     uint32_t low = ram_end < EBDA_BASE ? ram_end : EBDA_BASE;
     map[n].base = 0, map[n].end = low, map[n++].type = E820_RAM;
@@ -49,6 +49,8 @@ static int e820_entry(unsigned i, struct e820_entry *e)
     map[n].base = 0x100000 - ROM_SIZE, map[n].end = 0x100000, map[n++].type = E820_RESERVED;
     if (ram_end > 0x100000)
         map[n].base = 0x100000, map[n].end = ram_end, map[n++].type = E820_RAM;
+    if (PRIV->ram_end > ram_end)                /* the ACPI and SMBIOS tables */
+        map[n].base = ram_end, map[n].end = PRIV->ram_end, map[n++].type = E820_RESERVED;
     map[n].base = (uint32_t)-ROM_SIZE, map[n].end = 0, map[n++].type = E820_RESERVED;
     if (i >= n)
         return 0;
@@ -74,16 +76,17 @@ static void e820(struct regs *r)
     set_cf(r, 0);
 }
 
+/* extended memory for the old interfaces: up to the firmware tables */
 static uint32_t ext_kib(void)
 {
-    uint32_t end = PRIV->ram_end;
+    uint32_t end = PRIV->tables_base;
     return end > 0x100000 ? (end - 0x100000) >> 10 : 0;
 }
 
 static void e801(struct regs *r)
 {
     uint32_t kib = ext_kib(), low = kib > 0x3C00 ? 0x3C00 : kib;
-    uint32_t end = PRIV->ram_end;
+    uint32_t end = PRIV->tables_base;
     uint32_t high = end > 0x1000000 ? (end - 0x1000000) >> 16 : 0;
     r->ax.x = r->cx.x = low;
     r->bx.x = r->dx.x = high;

@@ -128,12 +128,22 @@ static void show_cpu(void)
         "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", 0, "sep",
         "mtrr", "pge", "mca", "cmov", "pat", "pse36", 0, "clflush", 0, 0, 0, "mmx",
         "fxsr", "sse", "sse2", 0, 0, 0, 0, 0 };
+    int col = 9;
     puts("         ");
-    for (int k = 0; k < 32; k++)
-        if (d & (1u << k) && names[k])
-            printf("%s ", names[k]);
-    if (c & 1)
-        puts("sse3 ");
+    for (int k = 0; k < 33; k++) {
+        const char *name = k < 32 ? (d & (1u << k) ? names[k] : 0) : (c & 1 ? "sse3" : 0);
+        if (!name)
+            continue;
+        int n = 0;
+        while (name[n])
+            n++;
+        if (col + n + 1 > 79) {                 /* wrap within the 80 columns */
+            puts("\n         ");
+            col = 9;
+        }
+        printf("%s ", name);
+        col += n + 1;
+    }
     putc('\n');
     cpuid(0x80000000, &ext, &b, &c, &d);
     if (ext >= 0x80000004) {

@@ -6,6 +6,7 @@ from emu.machine import Stop
 from tests.bios.harness import EXIT, RESULTS, BiosPC, asm
 
 MIB = 1 << 20
+TABLES = 128 * 1024                               # the firmware tables' zone (E820-reserved)
 
 
 def e820_map(pc):
@@ -52,7 +53,8 @@ def test_e820_map(mib):
         (0, 0x9E000, 1),                          # conventional memory below the EBDA
         (0x9E000, 0x2000, 2),                     # the EBDA
         (0xE0000, 0x20000, 2),                    # the BIOS ROM
-        (MIB, mib * MIB - MIB, 1),                # everything above 1 MiB
+        (MIB, mib * MIB - MIB - TABLES, 1),       # everything above 1 MiB ...
+        (mib * MIB - TABLES, TABLES, 2),          # ... but the ACPI/SMBIOS tables
         (0xFFFE0000, 0x20000, 2),                 # the ROM below 4 GiB
     ]
 
@@ -79,10 +81,11 @@ def test_e820_rejects_a_bad_signature_or_index():
     assert pc.results(2) == [0xFFFF, 0xFFFF]      # CF set both times
 
 
+# extended memory ends where the firmware tables start, 128 KiB below the top
 @pytest.mark.parametrize("mib, ext, e801", [
-    (8, 7 * 1024, (7 * 1024, 0)),
-    (64, 63 * 1024, (0x3C00, 48 * 16)),
-    (128, 0xFFFF, (0x3C00, 112 * 16)),
+    (8, 7 * 1024 - 128, (7 * 1024 - 128, 0)),
+    (64, 63 * 1024 - 128, (0x3C00, 48 * 16 - 2)),
+    (128, 0xFFFF, (0x3C00, 112 * 16 - 2)),
 ])
 def test_memory_sizes(mib, ext, e801):
     pc = BiosPC(memory_mib=mib)
@@ -309,7 +312,7 @@ def test_int10_teletype_cursor_and_scroll():
         mov [0x608], bx
     """)
     cursor, shape, after_scroll, mode, page = pc.results(5)
-    assert cursor == 0x050C and shape == 0x0D0E
+    assert cursor == 0x050C and shape == 0x0607    # the CGA shape, emulated on 16 lines
     assert pc.screen_row(4)[10:12] == "Hi"        # one line up after the scroll
     assert pc.screen_row(23).rstrip() == "Z"
     assert pc.screen_row(24).strip() == ""

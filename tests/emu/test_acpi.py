@@ -55,9 +55,9 @@ def test_tables_link_up_with_checksums(placed):
     assert len(fadt) == 116
     assert struct.unpack_from("<H", fadt, 46)[0] == acpi.SCI_IRQ
     assert struct.unpack_from("<IBB", fadt, 48) == (0xB2, 0xF1, 0xF0)
-    assert struct.unpack_from("<III", fadt, 56)[0] == acpi.PM_BASE
-    assert struct.unpack_from("<I", fadt, 64)[0] == acpi.PM_BASE + 4
-    assert struct.unpack_from("<I", fadt, 76)[0] == acpi.PM_BASE + 8
+    assert struct.unpack_from("<III", fadt, 56)[0] == acpi.PM_BASE_DEFAULT
+    assert struct.unpack_from("<I", fadt, 64)[0] == acpi.PM_BASE_DEFAULT + 4
+    assert struct.unpack_from("<I", fadt, 76)[0] == acpi.PM_BASE_DEFAULT + 8
 
 
 def test_madt_describes_the_apics_and_overrides(placed):

@@ -537,6 +537,6 @@ def test_isa_option_rom_on_the_pci_side_can_be_shadowed():
 
 def test_acpi_tables_use_the_chipset_values():
     from emu import acpi
-    assert (acpi.PM_BASE, acpi.SCI_IRQ, acpi.SMI_CMD) == (PM_BASE_DEFAULT, SCI_IRQ, 0xB2)
+    assert (acpi.PM_BASE_DEFAULT, acpi.SCI_IRQ, acpi.SMI_CMD) == (PM_BASE_DEFAULT, SCI_IRQ, 0xB2)
     assert (acpi.ACPI_ENABLE, acpi.ACPI_DISABLE, acpi.S5_SLP_TYP) == (
         ACPI_ENABLE, ACPI_DISABLE, SLP_TYP_S5)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.ui.sdlkit import sdl2  # noqa: F401  (skips without pysdl2)
 from tests.conftest import ROOT
+from emu.screendump import xrgb_png
 from tests.emu.roms import rom16
 
 XVFB = shutil.which("Xvfb")
@@ -111,3 +112,28 @@ def test_text_written_by_the_guest_on_the_vga_in_a_real_window(xserver, tmp_path
     row0 = expected[:720 * 16 * 4]
     assert bytes((0xAA, 0x00, 0x00, 0x00)) in row0            # blue background
     assert_window_shows(info, screen, expected)
+
+
+def test_the_demo_disk_boots_in_a_real_window(xserver, tmp_path):
+    """`pyx86 run`'s window booting the demo disk with pyx86's BIOS: after the
+    Mandelbrot is drawn in mode 13h, the X server shows it in the window, each guest
+    pixel as a 2x2 block (modes under 400 pixels wide are doubled). The window's
+    picture is kept as a PNG (tmp_path/window.png) like a user's screenshot."""
+    info, screen, expected = run_in_window(xserver, tmp_path, "demo", b"")
+    assert info["driver"] == "x11" and info["title"].startswith("pyx86")
+    assert (info["width"], info["height"]) == (320, 200)
+    assert info["window"] == [640, 400]
+    sw, sh, bpl, pixels = screen
+    x0, y0 = info["x"], info["y"]
+    shot = bytearray()
+    for y in range(400):
+        row = pixels[(y0 + y) * bpl + x0 * 4:(y0 + y) * bpl + (x0 + 640) * 4]
+        shot += row
+        src = expected[(y // 2) * 320 * 4:(y // 2 + 1) * 320 * 4]
+        doubled = bytes(b for k in range(320) for b in src[4 * k:4 * k + 4] * 2)
+        assert row[0::4] == doubled[0::4] and row[1::4] == doubled[1::4] and \
+            row[2::4] == doubled[2::4], "row %d differs" % y
+    (tmp_path / "window.png").write_bytes(xrgb_png(640, 400, bytes(shot)))
+    # the Mandelbrot set: its black body and the blue outside
+    assert bytes((0, 0, 0)) in bytes(b for k in range(0, len(expected), 4)
+                                     for b in expected[k:k + 3])
