@@ -34,7 +34,7 @@ ROM_SIZE = 128 * 1024
 ROM_BASE = 0xE0000
 
 SOURCES16 = ["entry_16.S", "util.c", "vga.c", "video.c", "vbe.c", "keyboard.c", "clock.c",
-             "system.c", "disk.c", "boot.c", "optionrom.c"]
+             "system.c", "apm.c", "pcibios.c", "disk.c", "boot.c", "optionrom.c"]
 SOURCES32 = ["entry_32.S", "util.c", "post.c", "pci.c", "fwcfg.c", "tables.c", "mptable.c"]
 # generated into the build directory by bios/vgadata.py (fonts, DAC tables)
 GENERATED16 = ["vgadata_gen.c"]

@@ -16,6 +16,7 @@ static uint8_t banner_shown;
 
 static void say(const char *msg)
 {
+    serial_puts(msg);
     log_printf("%s", msg);
     video_puts(msg);
 }

@@ -2,6 +2,7 @@
  * date and alarm), the RTC's interrupt (INT 70h, IRQ8) that runs the event waits of
  * INT 15h AH=83h/86h at its 1024 Hz periodic rate. As in the IBM PC/AT Technical
  * Reference (BIOS listing, "Time of day", "Event wait") and the MC146818A data sheet. */
+#include "pcibios.h"
 #include "farptr.h"
 #include "regs.h"
 #include "util.h"
@@ -122,6 +123,9 @@ HANDLER handle_1a(struct regs *r)
         break;
     case 0x07:
         cmos_write(RTC_B, cmos_read(RTC_B) & ~RTC_B_AIE);
+        break;
+    case 0xB1:                                  /* the PCI BIOS */
+        pcibios_call(r);
         break;
     default:
         set_cf(r, 1);

@@ -33,4 +33,11 @@
 
 #define BIOS_SEG        0xF000
 
+/* the PIIX4 power management block where POST puts it (pci.c; the FADT of
+ * emu/acpi.py says the same), and its sleep control (hw/piix.py) */
+#define PM_BASE         0xB000
+#define PM1_CNT         0x04
+#define PM1_SLP_EN      0x2000
+#define PM1_SLP_TYP_S5  0
+
 #endif

@@ -8,6 +8,7 @@
  * (PCI_MEM_START..PCI_MEM_END; largest first, each naturally aligned, so the 16 MiB
  * VGA framebuffer lands at 0xFD000000), PIRQA-D to IRQ 10, 10, 11, 11, made
  * level-triggered in the PIIX ELCR together with the ACPI SCI (IRQ 9). */
+#include "layout.h"
 #include "platform.h"
 #include "util.h"
 
@@ -34,7 +35,6 @@
 #define PM_PMREGMISC 0x80
 #define PM_SMBBA 0x90
 #define PM_SMBHSTCFG 0xD2
-#define PM_BASE 0xB000                          /* the FADT (emu/acpi.py) says so */
 #define SMB_BASE 0xB100
 #define SMBHSTCFG_EN_IRQ9 0x09                  /* host enable, interrupt on IRQ 9 */
 

@@ -7,6 +7,7 @@
 #include "regs.h"
 #include "util.h"
 #include "clock.h"
+#include "apm.h"
 
 #define SMAP 0x534D4150                         /* "SMAP" */
 #define E820_RAM 1
@@ -171,8 +172,8 @@ HANDLER handle_15(struct regs *r)
     case 0x4F:                                  /* keyboard intercept: keep the key */
         set_cf(r, 1);
         break;
-    case 0x53:                                  /* APM: not present */
-        fail(r, 0x86);
+    case 0x53:
+        apm_call(r);
         break;
     case 0x83:
         if (r->ax.l == 1) {

@@ -38,8 +38,7 @@ size_t strlen(const char *s)
     return n;
 }
 
-/* COM1 (if POST found it) gets the log too; waiting for THRE keeps the 16-byte FIFO
- * from overflowing */
+/* waiting for THRE keeps the 16-byte FIFO from overflowing */
 static void serial_putc(char c)
 {
     for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
@@ -47,13 +46,24 @@ static void serial_putc(char c)
     outb(COM1 + UART_THR, c);
 }
 
+/* The BIOS's log goes to the debug console only (as Bochs' BIOS and SeaBIOS do): the
+ * serial port belongs to the operating system's console, and a headless user sees
+ * both on stdout without the log doubled into it. */
 void log_putc(char c)
 {
     outb(DEBUGCON, c);
-    if (inb(COM1 + UART_LCR) == 0x03) {       /* 8N1 as POST set it: the port is ours */
-        if (c == '\n')
+}
+
+/* What a headless user must see even without the debug console (nothing boots) goes
+ * to COM1 too, if POST set it up (8N1: the port is ours). */
+void serial_puts(const char *s)
+{
+    if (inb(COM1 + UART_LCR) != 0x03)
+        return;
+    for (; *s; s++) {
+        if (*s == '\n')
             serial_putc('\r');
-        serial_putc(c);
+        serial_putc(*s);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "types.h"
 
 void log_putc(char c);
+void serial_puts(const char *s);
 void log_vprintf(const char *fmt, __builtin_va_list ap);
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint8_t cmos_read(uint8_t reg);

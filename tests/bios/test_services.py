@@ -451,3 +451,126 @@ def _gdts(request, monkeypatch):
             original(self, code, drive)
             block_move_gdts(self)
         monkeypatch.setattr(BiosPC, "start", start)
+
+
+def test_apm_real_mode_interface():
+    """APM 1.2 over INT 15h AH=53h: installation check, connect, driver version,
+    power status, CPU idle, and the errors of an unconnected or repeated connect."""
+    pc = BiosPC()
+    pc.run_program("""
+        mov ax, 0x5304
+        xor bx, bx
+        int 0x15
+        mov byte ptr [0x600], ah
+        mov ax, 0x5300
+        xor bx, bx
+        int 0x15
+        mov word ptr [0x602], ax
+        mov word ptr [0x604], bx
+        mov word ptr [0x606], cx
+        mov ax, 0x5301
+        xor bx, bx
+        int 0x15
+        mov ax, 0x5301
+        xor bx, bx
+        int 0x15
+        mov byte ptr [0x608], ah
+        mov ax, 0x530e
+        xor bx, bx
+        mov cx, 0x0101
+        int 0x15
+        mov word ptr [0x60a], ax
+        mov ax, 0x530a
+        mov bx, 1
+        int 0x15
+        mov word ptr [0x60c], bx
+        mov word ptr [0x60e], cx
+        mov ax, 0x5305
+        int 0x15
+        setc byte ptr [0x610]
+        mov ax, 0x5303
+        xor bx, bx
+        int 0x15
+        mov byte ptr [0x611], ah
+    """)
+    assert pc.read(RESULTS, 1) == b"\x03"                      # not connected yet
+    assert pc.word(RESULTS + 2) == 0x0102                      # APM 1.2
+    assert pc.word(RESULTS + 4) == ord("P") << 8 | ord("M")
+    assert pc.word(RESULTS + 6) == 0                           # no protected-mode interface
+    assert pc.read(RESULTS + 8, 1) == b"\x02"                  # already connected
+    assert pc.word(RESULTS + 10) == 0x0101                     # the driver's lower version
+    assert (pc.word(RESULTS + 12), pc.word(RESULTS + 14)) == (0x01FF, 0x80FF)
+    assert pc.read(RESULTS + 16, 1) == b"\x00"                 # CPU idle succeeded
+    assert pc.read(RESULTS + 17, 1) == b"\x08"                 # no 32-bit interface
+
+
+def test_apm_power_off_switches_the_machine_off():
+    pc = BiosPC()
+    pc.start(asm("""
+        mov ax, 0x5301
+        xor bx, bx
+        int 0x15
+        mov ax, 0x5307
+        mov bx, 1
+        mov cx, 3
+        int 0x15
+        mov al, 0xee
+        out 0xf4, al
+    """))
+    outcome = pc.m.run(pc.cpu.icount + 2_000_000)
+    assert outcome.stop is Stop.POWER_OFF and "ACPI S5" in outcome.message
+
+
+def test_pci_bios_finds_devices_and_reads_config():
+    """INT 1Ah AX=B1xxh: installation check, find device (the IDE function 8086:7010),
+    find class (the VGA, class 030000h), config reads and a write, the errors."""
+    pc = BiosPC()
+    pc.run_program("""
+        mov ax, 0xb101
+        int 0x1a
+        mov word ptr [0x600], ax
+        mov word ptr [0x602], bx
+        mov dword ptr [0x604], edx
+        mov ax, 0xb102
+        mov cx, 0x7010
+        mov dx, 0x8086
+        xor si, si
+        int 0x1a
+        mov word ptr [0x608], bx
+        mov ax, 0xb103
+        mov ecx, 0x030000
+        xor si, si
+        int 0x1a
+        mov word ptr [0x60a], bx
+        mov ax, 0xb10a
+        mov di, 0
+        int 0x1a
+        mov dword ptr [0x60c], ecx
+        mov ax, 0xb102
+        mov cx, 0x7010
+        mov dx, 0x8086
+        mov si, 1
+        int 0x1a
+        mov byte ptr [0x610], ah
+        mov ax, 0xb109
+        xor bx, bx
+        mov di, 3
+        int 0x1a
+        mov byte ptr [0x611], ah
+        mov ax, 0xb10b
+        mov bx, 0x0010
+        mov di, 0x3c
+        mov cl, 0x0b
+        int 0x1a
+        mov ax, 0xb108
+        mov bx, 0x0010
+        mov di, 0x3c
+        int 0x1a
+        mov byte ptr [0x612], cl
+    """)
+    assert pc.word(RESULTS) == 0x0001 and pc.word(RESULTS + 2) == 0x0210
+    assert pc.read(RESULTS + 4, 4) == b"PCI "
+    assert pc.word(RESULTS + 8) == 0x0009                      # 00:01.1
+    assert pc.word(RESULTS + 10) == 0x0010                     # 00:02.0
+    assert pc.read(RESULTS + 12, 4) == (0x11111234).to_bytes(4, "little")
+    assert pc.read(RESULTS + 16, 3) == b"\x86\x87\x0b"         # not found, bad reg, written

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from images.linux import BOOT_MARKER
 from tests.conftest import ROOT
 
@@ -35,6 +37,15 @@ def test_kernel_and_initrd_boot_to_init_and_power_off(linux_image):
 
 def test_syslinux_disk_boots_to_init_and_powers_off(linux_image):
     status, out, err = boot(linux_image[2])
+    assert "SYSLINUX" in out
+    assert BOOT_MARKER in out.splitlines(), out[-3000:] + err
+    assert POWER_OFF in out and status == 0, out[-3000:] + err
+
+
+def test_syslinux_disk_boots_under_seabios(linux_image):
+    if not os.path.exists("/usr/share/seabios/bios-256k.bin"):
+        pytest.skip("SeaBIOS is not installed (Debian package seabios)")
+    status, out, err = boot("--bios", "seabios", linux_image[2])
     assert "SYSLINUX" in out
     assert BOOT_MARKER in out.splitlines(), out[-3000:] + err
     assert POWER_OFF in out and status == 0, out[-3000:] + err
