@@ -49,6 +49,8 @@ CFLAGS = ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-We
           "-ffile-prefix-map=%s=." % SRC]
 MODE_FLAGS = {16: ["-m16", "-DMODE16=1"], 32: ["-m32", "-DMODE32=1"]}
 TOOLS = ("gcc", "ld", "objcopy")
+# INT 13h's drives beside disk.c: floppy, ATAPI CD-ROM, El Torito boot and emulation
+SOURCES16 += ["floppy.c", "cdrom.c", "eltorito.c"]
 
 
 class BuildError(Exception):

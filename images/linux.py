@@ -3,7 +3,9 @@
 Outputs (in OUT/linux/): vmlinuz (Debian bookworm's linux-image-*-686, the non-PAE
 flavour, so a CPU without PAE boots it), initrd.img (gzip'd newc cpio made here:
 busybox-static:i386 and an /init script) and linux.img, a 32 MiB hard disk (MBR, one
-FAT16 partition with SYSLINUX) that boots them with console=ttyS0,115200 console=tty0.
+FAT16 partition with SYSLINUX) that boots them with console=ttyS0,115200 console=tty0,
+and linux.iso, a CD (ISO 9660, El Torito no-emulation ISOLINUX: images/iso9660.py)
+that boots them the same way.
 
 /init mounts proc, sysfs and devtmpfs, prints BOOT_MARKER on every active console and
 powers off (`poweroff -f`: ACPI on a PC). With `pyx86.shell=1` on the kernel command
@@ -13,13 +15,15 @@ and powers off when they have all exited.
 import gzip
 import pathlib
 
-from images import deb, disk, stamp
+from images import deb, disk, iso9660, stamp
 
 BOOT_MARKER = "PYX86-LINUX-BOOT-OK"
 SHELL_PARAM = "pyx86.shell=1"
 CMDLINE = "console=ttyS0,115200 console=tty0"
 KERNEL_META = "linux-image-686"          # Debian's metapackage for the newest 686 kernel
 BUSYBOX = "busybox-static"
+ISOLINUX = ("isolinux", "usr/lib/ISOLINUX/isolinux.bin")
+LDLINUX = ("syslinux-common", "usr/lib/syslinux/modules/bios/ldlinux.c32")
 ARCH = "i386"
 APPLETS = ("sh", "mount", "cat", "setsid", "poweroff")   # what /init calls
 
@@ -115,16 +119,21 @@ def packages(archive):
 
 
 def build(out, log=print):
-    """Build (or find up to date) OUT/linux/{vmlinuz,initrd.img,linux.img}."""
+    """Build (or find up to date) OUT/linux/{vmlinuz,initrd.img,linux.img,linux.iso}."""
     out = pathlib.Path(out)
     archive = deb.Archive(out / "apt", log=log)
     kernel, busybox = packages(archive)
     tools = disk.Tools(archive)
     folder = out / "linux"
-    outputs = [folder / "vmlinuz", folder / "initrd.img", folder / "linux.img"]
+    outputs = [folder / "vmlinuz", folder / "initrd.img", folder / "linux.img",
+               folder / "linux.iso"]
+    cd_packages = {name: archive.resolve(name, disk.host_arch())
+                   for name, _ in (ISOLINUX, LDLINUX)}
     inputs = dict(tools.versions, **{kernel.name: kernel.version,
-                                     busybox.name: busybox.version})
-    if stamp.up_to_date(folder, inputs, outputs, __file__, disk.__file__):
+                                     busybox.name: busybox.version},
+                  **{p.name: p.version for p in cd_packages.values()})
+    sources = (__file__, disk.__file__, iso9660.__file__)
+    if stamp.up_to_date(folder, inputs, outputs, *sources):
         return outputs
     folder.mkdir(parents=True, exist_ok=True)
     kdeb = archive.fetch(kernel)
@@ -137,7 +146,13 @@ def build(out, log=print):
     disk.syslinux_disk(tmp, tools, {"vmlinuz": vmlinuz, "initrd.img": initrd},
                        SYSLINUX_CFG)
     tmp.replace(outputs[2])
-    stamp.record(folder, inputs, __file__, disk.__file__)
+    isolinux, ldlinux = (deb.read_member(archive.fetch(cd_packages[name]), member)
+                         for name, member in (ISOLINUX, LDLINUX))
+    tmp = outputs[3].with_name(outputs[3].name + ".part")
+    iso9660.isolinux_cd(tmp, isolinux, ldlinux, SYSLINUX_CFG,
+                        {"vmlinuz": vmlinuz, "initrd.img": initrd})
+    tmp.replace(outputs[3])
+    stamp.record(folder, inputs, *sources)
     log("images: linux: %s %s, %s %s" % (kernel.name, kernel.version,
                                          busybox.name, busybox.version))
     return outputs

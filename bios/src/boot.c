@@ -1,6 +1,7 @@
 /* INT 19h, the bootstrap loader: try the boot devices in the order POST took from
  * CMOS (BIOS Boot Specification 1.01: load the first sector to 0000:7C00 and jump
- * there with DL = drive; disks must end it with 55h AAh); INT 18h when none boots:
+ * there with DL = drive; disks must end it with 55h AAh; CDs boot as El Torito
+ * says, eltorito.c); INT 18h when none boots:
  * say so on screen and the log, wait for a key, try again. */
 #include "farptr.h"
 #include "regs.h"
@@ -32,8 +33,7 @@ static int try_boot(uint8_t kind)
         drive = 0x80, name = "hard disk";
         break;
     case BOOT_CDROM:
-        log_printf("boot: CD-ROM boot is not supported yet\n");
-        return -1;
+        return eltorito_boot();
     default:
         return -1;
     }

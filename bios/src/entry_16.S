@@ -222,10 +222,15 @@ int75_entry:
     iret
 
 /* void boot_jump(uint32_t drive): start a boot sector loaded at 0000:7C00 with
- * DL = drive, a stack below it and interrupts enabled (BIOS Boot Specification). */
-    .globl boot_jump
+ * DL = drive, a stack below it and interrupts enabled (BIOS Boot Specification);
+ * boot_jump_far(drive, seg << 16 | off) starts it at seg:off (El Torito's load
+ * segment). */
+    .globl boot_jump, boot_jump_far
 boot_jump:
+    movl $0x7C00, %edx
+boot_jump_far:
     cli
+    movl %edx, %ecx
     movl %eax, %edx
     xorl %eax, %eax
     movw %ax, %ds
@@ -234,13 +239,18 @@ boot_jump:
     movw %ax, %gs
     movw %ax, %ss
     movl $0x7C00, %esp
+    movl %ecx, %eax
+    shrl $16, %eax
+    pushw %ax
+    pushw %cx
+    xorl %eax, %eax
     xorl %ebx, %ebx
     xorl %ecx, %ecx
     xorl %esi, %esi
     xorl %edi, %edi
     xorl %ebp, %ebp
     sti
-    ljmp $0, $0x7C00
+    lretw
 
 /* void pm_copy(uint32_t dst, uint32_t src, uint32_t len): copy len bytes between two
  * linear addresses anywhere below 4 GiB, for INT 15h AH=87h: a short trip into

@@ -6,6 +6,7 @@
 #include "farptr.h"
 #include "regs.h"
 #include "util.h"
+#include "disk.h"
 
 static int rom_valid(uint16_t seg)
 {
@@ -32,6 +33,7 @@ static void rom_init(uint16_t seg)
 
 HANDLER post16(struct regs *r)
 {
+    disk_setup();
     for (uint32_t seg = 0xC000; seg < 0xE000;) {
         if (!rom_valid(seg)) {
             seg += 0x80;                        /* 2 KiB */

@@ -272,6 +272,33 @@ static void ata_geometry(struct ata_drive *d)
     d->cyls = cyls > 1024 ? 1024 : cyls;
 }
 
+/* a PACKET device (it aborted IDENTIFY DEVICE with the ATAPI signature): IDENTIFY
+ * PACKET DEVICE; CD-ROM drives (word 0 bits 12-8 = 05h) become BIOS drives E0h.. */
+static void atapi_probe_device(uint16_t base, uint16_t ctrl, int slave)
+{
+    outb(base + 7, 0xA1);
+    io_delay();
+    int st = ata_wait_ready(base);
+    if (st < 0 || (st & 0x09) != 0x08)
+        return;
+    uint16_t id[256];
+    for (int i = 0; i < 256; i++)
+        id[i] = inw(base);
+    char model[41];
+    ata_string(id, 27, 20, model);
+    int channel = base == 0x1F0 ? 0 : 1;
+    if ((id[0] >> 8 & 0x1F) != 0x05 || priv->cd_count >= MAX_CD) {
+        log_printf("ata%d-%d: %s (ATAPI, not a CD-ROM)\n", channel, slave, model);
+        return;
+    }
+    struct cd_drive *cd = &priv->cd[priv->cd_count++];
+    cd->base = base;
+    cd->ctrl = ctrl;
+    cd->slave = slave;
+    log_printf("ata%d-%d: %s, CD-ROM drive %x\n", channel, slave, model,
+               0xE0 + priv->cd_count - 1);
+}
+
 static void ata_probe_device(uint16_t base, uint16_t ctrl, int slave)
 {
     outb(ctrl, 0x02);                           /* nIEN: no interrupts, we poll */
@@ -288,8 +315,7 @@ static void ata_probe_device(uint16_t base, uint16_t ctrl, int slave)
         return;
     if (st & 0x01) {
         if (inb(base + 4) == 0x14 && inb(base + 5) == 0xEB)
-            log_printf("ata%d-%d: ATAPI device (not bootable yet)\n", base == 0x1F0 ? 0 : 1,
-                       slave);
+            atapi_probe_device(base, ctrl, slave);
         return;
     }
     if (!(st & 0x08))
@@ -305,6 +331,7 @@ static void ata_probe_device(uint16_t base, uint16_t ctrl, int slave)
     d->ctrl = ctrl;
     d->slave = slave;
     d->lba = (id[49] >> 9) & 1;
+    d->dma = (id[49] >> 8) & 1;
     d->pcyls = id[1], d->pheads = id[3], d->pspt = id[6];
     d->sectors = d->lba ? (id[60] | (uint32_t)id[61] << 16)
                         : (uint32_t)d->pcyls * d->pheads * d->pspt;

@@ -27,7 +27,7 @@ def boot(*args):
 
 
 def test_kernel_and_initrd_boot_to_init_and_power_off(linux_image):
-    vmlinuz, initrd, _ = linux_image
+    vmlinuz, initrd = linux_image[:2]
     status, out, err = boot("--kernel", vmlinuz, "--initrd", initrd,
                             "--append", "console=ttyS0,115200")
     assert "Linux version 6." in out
@@ -47,5 +47,12 @@ def test_syslinux_disk_boots_under_seabios(linux_image):
         pytest.skip("SeaBIOS is not installed (Debian package seabios)")
     status, out, err = boot("--bios", "seabios", linux_image[2])
     assert "SYSLINUX" in out
+    assert BOOT_MARKER in out.splitlines(), out[-3000:] + err
+    assert POWER_OFF in out and status == 0, out[-3000:] + err
+
+
+def test_isolinux_cd_boots_to_init_and_powers_off(linux_image):
+    status, out, err = boot("--cdrom", linux_image[3], "--boot", "d")
+    assert "ISOLINUX" in out
     assert BOOT_MARKER in out.splitlines(), out[-3000:] + err
     assert POWER_OFF in out and status == 0, out[-3000:] + err

@@ -24,11 +24,11 @@ def _build(recipe):
 
 @pytest.fixture(scope="session")
 def linux_image():
-    """[vmlinuz, initrd.img, linux.img]"""
+    """[vmlinuz, initrd.img, linux.img, linux.iso]"""
     return _build(linux)
 
 
 @pytest.fixture(scope="session")
 def memtest_image():
-    """[floppy.img, disk.img]"""
+    """[floppy.img, disk.img, memtest.iso]"""
     return _build(memtest)

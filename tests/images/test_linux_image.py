@@ -24,6 +24,16 @@ def test_disk_image_boots_through_syslinux_and_powers_off(linux_image):
     assert status == 0, out[-3000:]
 
 
+def test_cd_image_boots_through_isolinux_and_powers_off(linux_image):
+    need_qemu()
+    status, out = run_serial(["-m", "256", "-cdrom", str(linux_image[3]), "-boot", "d"],
+                             BOOT_TIMEOUT)
+    assert "ISOLINUX" in out
+    assert BOOT_MARKER in out.splitlines(), out[-3000:]
+    assert POWER_OFF in out
+    assert status == 0, out[-3000:]
+
+
 def test_kernel_and_initrd_boot_directly(linux_image):
     need_qemu()
     status, out = run_serial(["-m", "128", "-kernel", str(linux_image[0]), "-initrd",

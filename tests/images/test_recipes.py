@@ -1,11 +1,12 @@
 """The pieces of the image recipes that need no network: formats, parsing, caching."""
 import gzip
 import io
+import struct
 import tarfile
 
 import pytest
 
-from images import cli, deb, disk, linux, memtest, stamp
+from images import cli, deb, disk, iso9660, linux, memtest, stamp
 
 
 @pytest.mark.parametrize("a, b, order", [
@@ -142,3 +143,30 @@ def test_cli_list_and_hello_build(tmp_path, capsys):
     assert {"hello", "linux", "memtest"} <= {line.split()[0] for line in listed.splitlines()}
     assert cli.main(["build", "hello", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "hello.rom").stat().st_size == 0x10000
+
+
+def test_isolinux_cd_layout(tmp_path):
+    isolinux = bytes(range(256)) * 9                        # 2304 bytes: two sectors
+    path = tmp_path / "cd.iso"
+    iso9660.isolinux_cd(path, isolinux, b"LDLINUX", "DEFAULT x\n",
+                        {"vmlinuz": b"K" * 5000, "initrd.img": b"I" * 10})
+    data = path.read_bytes()
+    sector = lambda n: data[n * 2048:(n + 1) * 2048]
+    pvd, boot, term = sector(16), sector(17), sector(18)
+    assert pvd[:7] == b"\x01CD001\x01" and term[:7] == b"\xffCD001\x01"
+    assert struct.unpack_from("<I", pvd, 80)[0] * 2048 == len(data)
+    assert boot[7:30] == b"EL TORITO SPECIFICATION"
+    catalog = sector(struct.unpack_from("<I", boot, 0x47)[0])
+    assert sum(struct.unpack_from("<16H", catalog, 0)) & 0xFFFF == 0
+    assert catalog[30:32] == b"\x55\xAA" and catalog[32] == 0x88 and catalog[33] == 0
+    count, lba = struct.unpack_from("<HI", catalog, 38)
+    assert count == 4
+    # the boot info table: PVD, the file's own LBA and length, the checksum from 64
+    image = data[lba * 2048:lba * 2048 + len(isolinux)]
+    assert struct.unpack_from("<III", image, 8) == (16, lba, len(isolinux))
+    checksum = sum(struct.unpack_from("<%dI" % ((len(isolinux) - 64) // 4), image, 64))
+    assert struct.unpack_from("<I", image, 20)[0] == checksum & 0xFFFFFFFF
+    assert image[64:] == isolinux[64:]
+    # the root directory lists the kernel under its level 1 name
+    root = sector(struct.unpack_from("<I", pvd, 156 + 2)[0])
+    assert b"VMLINUZ.;1" in root and b"INITRD.IMG;1" in root and b"ISOLINUX" in root
