@@ -2,15 +2,16 @@
 
     python bench/boot.py [--runs 3]        (also: python bench/run.py --only linux-boot)
 
-Boots the `linux` test image (images/linux.py: Debian's i386 kernel and a busybox
-initramfs whose /init prints PYX86-LINUX-BOOT-OK and powers off) through the `pyx86
-run` code path (in-process: emu.cli.run_command) with
+Boots the `linux` test image's SYSLINUX disk (images/linux.py: Debian's i386 kernel
+and a busybox initramfs whose /init prints PYX86-LINUX-BOOT-OK and powers off) on
+pyx86's own BIOS, the workload issue 6 names, through the `pyx86 run` code path
+(in-process: emu.cli.run_command) with
 
-    pyx86 run --headless --memory 128 --kernel vmlinuz --initrd initrd.img
-              --append "console=ttyS0,115200" --debugcon none
+    pyx86 run --headless --memory 128 --snapshot --debugcon none cache/images/linux/linux.img
 
 and reports the median over the runs of the wall-clock seconds from the start of
-run_command to the moment the marker line reaches the serial console, the CPU seconds
+run_command to the moment the marker line reaches the serial console (and, in the
+note, to the ACPI power-off that ends the run), the CPU seconds
 the process used up to then (the host may be shared: CPU time is what the emulator
 itself cost), the instructions pyx86 retired and MIPS (instructions over the run
 loop's seconds). When the image cannot be built the workload is skipped with a line
@@ -31,7 +32,6 @@ from emu import cli  # noqa: E402
 NAME = "linux-boot"
 IMAGES = ROOT / "cache" / "images"
 MARKER = b"PYX86-LINUX-BOOT-OK"
-APPEND = "console=ttyS0,115200"
 # the boot takes ~7 G instructions; a CPU that loses its way must still end
 MAX_INSTRUCTIONS = 30_000_000_000
 
@@ -55,10 +55,10 @@ class MarkerStream(io.RawIOBase):
         return len(b)
 
 
-def image_paths(log=print):
-    """(vmlinuz, initrd) of the linux image, built when missing; None when it cannot be."""
-    kernel, initrd = IMAGES / "linux" / "vmlinuz", IMAGES / "linux" / "initrd.img"
-    if not (kernel.exists() and initrd.exists()):
+def image_path(log=print):
+    """The linux image's SYSLINUX disk, built when missing; None when it cannot be."""
+    disk = IMAGES / "linux" / "linux.img"
+    if not disk.exists():
         from images import cli as images_cli
         ap = argparse.ArgumentParser()
         images_cli.add_arguments(ap)
@@ -68,25 +68,25 @@ def image_paths(log=print):
             why = (err.getvalue().strip().splitlines() or ["unknown error"])[-1]
             log("%s: skipped, the linux image cannot be built (%s)" % (NAME, why))
             return None
-    return kernel, initrd
+    return disk
 
 
-def boot_once(kernel, initrd):
+def boot_once(disk):
     """One boot: (wall seconds to the marker, CPU seconds to it, instructions, run-loop
     seconds, run CPU seconds, problem or None)."""
     parser = cli.build_parser()
-    args = parser.parse_args(["run", "--headless", "--memory", "128", "--kernel", str(kernel),
-                              "--initrd", str(initrd), "--append", APPEND,
+    args = parser.parse_args(["run", "--headless", "--memory", "128", "--snapshot",
                               "--debugcon", "none",
-                              "--max-instructions", str(MAX_INSTRUCTIONS)])
+                              "--max-instructions", str(MAX_INSTRUCTIONS), str(disk)])
     out, err = MarkerStream(), io.StringIO()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     report = cli.run_command(args, stdout=out, stderr=err)
     cpu = time.process_time() - cpu0
-    if out.wall is None:
+    if out.wall is None or report.status != 0:
         last = (bytes(out.data).decode("latin-1").strip().splitlines() or ["no output"])[-1]
         return None, None, report.instructions, report.seconds, cpu, \
-            "no marker (exit status %s; last line %r)" % (report.status, last[:60])
+            "no marker and power-off (exit status %s; last line %r)" % (report.status,
+                                                                        last[:60])
     return (out.wall - wall0, out.cpu - cpu0, report.instructions, report.seconds, cpu, None)
 
 
@@ -94,13 +94,13 @@ def run_boot(runs, log=print):
     """A bench.run.Row for the Linux boot (seconds: median wall seconds to the marker),
     or None when the image is not available."""
     from bench.run import Row
-    paths = image_paths(log)
-    if paths is None:
+    disk = image_path(log)
+    if disk is None:
         return None
     row = Row(NAME, "pyx86")
     walls, cpus, loops, run_cpus = [], [], [], []
     for _ in range(runs):
-        wall, cpu, n, loop, run_cpu, problem = boot_once(*paths)
+        wall, cpu, n, loop, run_cpu, problem = boot_once(disk)
         if problem:
             row.problem = problem
             return row
@@ -112,7 +112,8 @@ def run_boot(runs, log=print):
     row.seconds = statistics.median(walls)
     row.loop_seconds = statistics.median(loops)
     row.cpu_seconds = statistics.median(run_cpus)
-    row.note = "ok: %.1f s CPU to the marker (median of %d)" % (statistics.median(cpus), runs)
+    row.note = "ok: %.1f s CPU to the marker, %.1f s to the power-off (median of %d)" % (
+        statistics.median(cpus), statistics.median(loops), runs)
     return row
 
 
