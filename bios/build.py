@@ -23,7 +23,8 @@ import shutil
 import subprocess
 import tempfile
 
-from bios import vgadata
+from bios import toolchain, vgadata
+from bios.toolchain import BuildError  # noqa: F401  (what callers catch)
 
 HERE = pathlib.Path(__file__).resolve().parent
 SRC = HERE / "src"
@@ -48,23 +49,12 @@ CFLAGS = ["-std=gnu11", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-We
           "--param=min-pagesize=0",  # low absolute addresses (IVT, BDA) are real memory
           "-ffile-prefix-map=%s=." % SRC]
 MODE_FLAGS = {16: ["-m16", "-DMODE16=1"], 32: ["-m32", "-DMODE32=1"]}
-TOOLS = ("gcc", "ld", "objcopy")
 # INT 13h's drives beside disk.c: floppy, ATAPI CD-ROM, El Torito boot and emulation
 SOURCES16 += ["floppy.c", "cdrom.c", "eltorito.c"]
 
 
-class BuildError(Exception):
-    """The BIOS cannot be built (message is user-facing)."""
-
-
 def _tools():
-    found = {t: shutil.which(os.environ.get("PYX86_" + t.upper(), t)) for t in TOOLS}
-    missing = [t for t, path in found.items() if path is None]
-    if missing:
-        raise BuildError("building the BIOS needs %s (the GNU C compiler and binutils, "
-                         "e.g. `apt-get install gcc binutils`); not found: %s"
-                         % (", ".join(TOOLS), ", ".join(missing)))
-    return found
+    return toolchain.tools("the BIOS")
 
 
 def _fingerprint(tools):
@@ -82,10 +72,7 @@ def _fingerprint(tools):
 
 
 def _run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        raise BuildError("BIOS build step failed: %s\n%s%s"
-                         % (" ".join(str(c) for c in cmd), r.stdout, r.stderr))
+    toolchain.run(cmd, "the BIOS")
 
 
 def compile_image(tools, workdir):

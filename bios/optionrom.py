@@ -6,16 +6,13 @@ its last byte chosen so that all its bytes add up to 0 mod 256 (the BIOS checks 
 before calling it).
 """
 import os
-import shutil
-import subprocess
 import tempfile
+
+from bios import toolchain
+from bios.toolchain import BuildError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLOCK = 512
-
-
-class BuildError(RuntimeError):
-    """The ROM could not be built (the message names the missing tool or the error)."""
 
 
 def finish_rom(code):
@@ -33,22 +30,16 @@ def finish_rom(code):
 
 def assemble(source):
     """Assemble a 16/32-bit .S file (preprocessed by gcc) into flat bytes at offset 0."""
-    gcc = shutil.which("gcc") or shutil.which("cc")
-    ld = shutil.which("ld")
-    objcopy = shutil.which("objcopy")
-    if not (gcc and ld and objcopy):
-        raise BuildError("building %s needs gcc, ld and objcopy (Debian: gcc, binutils)"
-                         % os.path.basename(source))
+    what = os.path.basename(source)
+    t = toolchain.tools(what)
     with tempfile.TemporaryDirectory() as tmp:
         obj = os.path.join(tmp, "rom.o")
         elf = os.path.join(tmp, "rom.elf")
         raw = os.path.join(tmp, "rom.bin")
-        for cmd in ([gcc, "-m32", "-c", "-o", obj, source],
-                    [ld, "-m", "elf_i386", "-Ttext", "0", "-e", "_start", "-o", elf, obj],
-                    [objcopy, "-O", "binary", "-j", ".text", elf, raw]):
-            r = subprocess.run(cmd, capture_output=True, text=True)
-            if r.returncode:
-                raise BuildError("%s failed:\n%s" % (" ".join(cmd), r.stderr.strip()))
+        toolchain.run([t["gcc"], "-m32", "-c", "-o", obj, source], what)
+        toolchain.run([t["ld"], "-m", "elf_i386", "-Ttext", "0", "-e", "_start", "-o", elf,
+                       obj], what)
+        toolchain.run([t["objcopy"], "-O", "binary", "-j", ".text", elf, raw], what)
         with open(raw, "rb") as f:
             return f.read()
 

@@ -8,13 +8,15 @@ is newer than the image.
 """
 import os
 import pathlib
-import shutil
-import subprocess
 import tempfile
+
+from bios import toolchain
+from bios.toolchain import BuildError
 
 HERE = pathlib.Path(__file__).resolve().parent / "demo"
 IMAGE = HERE / "demo.img"
 SOURCES = ("boot.S", "crt0.S", "demo.c", "demo.ld")
+WHAT = "the demo disk"
 SECTOR = 512
 SECTORS = 2 * 16 * 63
 CFLAGS = ["-m16", "-march=i686", "-Os", "-ffreestanding", "-fno-pic", "-fno-pie",
@@ -22,38 +24,21 @@ CFLAGS = ["-m16", "-march=i686", "-Os", "-ffreestanding", "-fno-pic", "-fno-pie"
           "-nostdlib", "-Wall", "-Werror", "-Wno-main"]
 
 
-class BuildError(RuntimeError):
-    """The demo disk could not be built (names the missing tool or the error)."""
-
-
-def _run(cmd, cwd):
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if r.returncode:
-        raise BuildError("%s failed:\n%s" % (" ".join(map(str, cmd)),
-                                            (r.stderr or r.stdout).strip()))
-
-
-def _tools():
-    tools = [shutil.which(t) for t in ("gcc", "ld", "objcopy")]
-    if not all(tools):
-        raise BuildError("building the demo disk needs gcc, ld and objcopy "
-                         "(Debian: gcc, binutils)")
-    return tools
-
-
 def build_bytes():
-    gcc, ld, objcopy = _tools()
+    tools = toolchain.tools(WHAT)
+    gcc, ld, objcopy = tools["gcc"], tools["ld"], tools["objcopy"]
     with tempfile.TemporaryDirectory() as tmp:
         t = pathlib.Path(tmp)
-        _run([gcc, "-m32", "-c", HERE / "boot.S", "-o", t / "boot.o"], tmp)
-        _run([ld, "-m", "elf_i386", "-Ttext", "0x7c00", "-e", "_start", "-o",
-              t / "boot.elf", t / "boot.o"], tmp)
-        _run([objcopy, "-O", "binary", "-j", ".text", t / "boot.elf", t / "boot.bin"], tmp)
-        _run([gcc, "-m16", "-c", HERE / "crt0.S", "-o", t / "crt0.o"], tmp)
-        _run([gcc, *CFLAGS, "-c", HERE / "demo.c", "-o", t / "demo.o"], tmp)
-        _run([ld, "-m", "elf_i386", "-T", HERE / "demo.ld", "-o", t / "demo.elf",
-              t / "crt0.o", t / "demo.o"], tmp)
-        _run([objcopy, "-O", "binary", t / "demo.elf", t / "demo.bin"], tmp)
+        toolchain.run([gcc, "-m32", "-c", HERE / "boot.S", "-o", t / "boot.o"], WHAT, tmp)
+        toolchain.run([ld, "-m", "elf_i386", "-Ttext", "0x7c00", "-e", "_start", "-o",
+                       t / "boot.elf", t / "boot.o"], WHAT, tmp)
+        toolchain.run([objcopy, "-O", "binary", "-j", ".text", t / "boot.elf",
+                       t / "boot.bin"], WHAT, tmp)
+        toolchain.run([gcc, "-m16", "-c", HERE / "crt0.S", "-o", t / "crt0.o"], WHAT, tmp)
+        toolchain.run([gcc, *CFLAGS, "-c", HERE / "demo.c", "-o", t / "demo.o"], WHAT, tmp)
+        toolchain.run([ld, "-m", "elf_i386", "-T", HERE / "demo.ld", "-o", t / "demo.elf",
+                       t / "crt0.o", t / "demo.o"], WHAT, tmp)
+        toolchain.run([objcopy, "-O", "binary", t / "demo.elf", t / "demo.bin"], WHAT, tmp)
         boot = bytearray((t / "boot.bin").read_bytes())
         program = (t / "demo.bin").read_bytes()
     if len(boot) != SECTOR or boot[510:512] != b"\x55\xaa":
