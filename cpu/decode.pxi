@@ -474,6 +474,7 @@ cdef Block* build_block(CPUState* s, Block* b, uint32_t lin, uint32_t eip,
             f.host = host
             i = &s.bpool[b.first + b.n]
             decode(s, &f, i)
+            i.pa = <uint32_t>(pa + b.bytes)    # its EIP is the block's plus i.pa - b.pa
             mark_code(s, <uint32_t>(pa + b.bytes), i.len)
             b.bytes += i.len
             b.n += 1

@@ -482,7 +482,10 @@ cdef bint fpu_pending(CPUState* s) noexcept nogil:
     if s.ignne:
         return 0
     fpu_ferr(s)
-    s.eip = s.prev_eip
+    if s.cur != NULL:
+        s.cur_redo = 1                    # the block loop rewinds (cpu/loop.pxi)
+    else:
+        s.eip = s.prev_eip
     s.halted = 1
     s.stop_at = 0
     return 1

@@ -404,7 +404,7 @@ cdef class CPU:
     # -- state access (loaders, tests, debugger, register dumps) --------------------
     @property
     def icount(self):
-        return self.s.icount
+        return cur_icount(self.s)       # exact during an MMIO or port callback too
 
     @property
     def halted(self):

@@ -30,6 +30,8 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
     cdef uint32_t err = s.exc_err
     cdef bint has_err = s.exc_has_err
     cdef int first
+    if s.cur != NULL:
+        leave_block(s)
     s.eip = s.prev_eip
     s.regs[ESP] = s.prev_esp
     s.tf_trap = 0
@@ -156,38 +158,81 @@ cdef void wake_and_deliver(CPUState* s, int vec) noexcept nogil:
     s.exc_depth = 0
 
 
+cdef inline uint64_t cur_icount(CPUState* s) noexcept nogil:
+    """Instructions retired before the one executing (exact inside a block too)."""
+    if s.cur != NULL:
+        return s.icount + <uint64_t>(s.cur - s.blk_first)
+    return s.icount
+
+
+cdef inline uint32_t insn_eip(CPUState* s) noexcept nogil:
+    """EIP of the instruction executing (exact inside a block too)."""
+    if s.cur != NULL:
+        return s.blk_eip + (s.cur.pa - s.blk_pa)
+    return s.prev_eip
+
+
+cdef inline void leave_block(CPUState* s) noexcept nogil:
+    """Make icount, eip and prev_eip exact for the instruction at cur (it executes,
+    or faulted, or asked to run again) and leave block mode."""
+    s.icount += <uint64_t>(s.cur - s.blk_first)
+    s.prev_eip = s.blk_eip + (s.cur.pa - s.blk_pa)
+    s.eip = (s.prev_eip + s.cur.len) & s.eip_mask
+    s.cur = NULL
+
+
 cdef void execute(CPUState* s) noexcept nogil:
     """Run instructions until icount reaches stop_at. Faults longjmp from here to
     cpu_run; keeping this loop out of the function that calls setjmp lets the
-    compiler keep its variables in registers."""
+    compiler keep its variables in registers.
+
+    A block (cpu/decode.pxi: in one page, inside the CS limit, no EIP wrap) runs all
+    but its last instruction with only s.cur and prev_esp kept up to date: icount,
+    eip and prev_eip are made exact when the block ends (leave_block), when a fault
+    is delivered (exception_entry), and by cur_icount()/insn_eip() for the few
+    handlers and devices that look at them mid-block. Only a control transfer or the
+    last instruction of a block can change EIP; anything that needs the loop to stop
+    (an interrupt, a stop request, a write to cached code, a breakpoint hit) sets
+    stop_at = 0, which is checked after every instruction."""
     cdef Insn* i
-    cdef Insn* end
+    cdef Insn* last
     cdef Block* b
-    cdef uint32_t nxt
     while s.icount < s.stop_at:
         s.prev_eip = s.eip             # a fetch fault belongs to this instruction
         s.prev_esp = s.regs[ESP]
         b = fetch_block(s)
-        if b == NULL:
+        if b == NULL or s.icount + b.n > s.stop_at:
+            # one instruction at a time: no block here, or a stop due inside it
             i = fetch_insn(s)
             s.eip = (s.eip + i.len) & s.eip_mask
             i.fn(s, i)
             s.icount += 1
             continue
-        # a block (cpu/decode.pxi): in one page, inside the CS limit, no EIP wrap
         i = &s.bpool[b.first]
-        end = i + b.n
-        nxt = s.eip
-        while True:
-            s.prev_eip = nxt
-            s.prev_esp = s.regs[ESP]
-            nxt = nxt + i.len
-            s.eip = nxt
+        last = i + b.n - 1
+        s.blk_first = i
+        s.blk_eip = s.eip
+        s.blk_pa = b.pa
+        while i != last:
+            s.cur = i
             i.fn(s, i)
-            s.icount += 1
             i += 1
-            if i == end or s.eip != nxt or s.icount >= s.stop_at:
+            if s.stop_at == 0:
                 break
+            s.prev_esp = s.regs[ESP]
+        s.cur = i
+        if s.cur_redo:                 # an x87 instruction froze (cpu/fpu.pxi)
+            s.cur_redo = 0
+            s.cur = i - 1
+            leave_block(s)
+            s.eip = s.prev_eip
+            continue
+        leave_block(s)
+        if s.stop_at == 0:             # the instruction at i is not run now
+            s.eip = s.prev_eip
+            continue
+        i.fn(s, i)
+        s.icount += 1
 
 
 cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:

@@ -45,7 +45,7 @@ cdef void op_esc(CPUState* s, Insn* i) noexcept nogil:
         return
     f(s, i)
     if kind == XK_OP:
-        s.fip = s.prev_eip
+        s.fip = insn_eip(s)
         s.fcs = s.seg[SEG_CS].sel
         s.fop = ((i.op & 7) << 8) | (i.mod << 6) | (i.reg << 3) | i.rm
         if i.mod != 3:

@@ -362,6 +362,14 @@ ctypedef struct CPUState:
     uint64_t stop_at          # the fast loop leaves when icount reaches this (0: now)
     uint64_t slice_end        # cpu_run returns when icount reaches this
     uint64_t inhibit_until    # no interrupts before this icount (STI, MOV SS shadow)
+    # the block being run (cpu/loop.pxi): while cur is not NULL, icount, eip and
+    # prev_eip are those of the block's start and the instruction cur points to is
+    # executing; cur_icount() and insn_eip() tell the exact values
+    Insn* cur
+    Insn* blk_first
+    uint32_t blk_eip
+    uint32_t blk_pa
+    uint8_t cur_redo          # the instruction at cur is to run again (x87 freeze)
     uint32_t pending          # PEND_* bits
     uint8_t intr              # INTR line from the interrupt controller
     uint8_t halted
