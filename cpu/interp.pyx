@@ -42,10 +42,12 @@ include "simd.pxi"
 include "ops_mmx.pxi"
 include "ops_sse.pxi"
 include "ops_fast.pxi"
+include "ops_fast_gen.pxi"
 include "optable.pxi"
 
 init_parity()
 init_optable()
+init_fast_tables()
 init_blocks()
 init_x87()
 

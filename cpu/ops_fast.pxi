@@ -21,35 +21,6 @@ cdef void op32_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
     wr32(s, seg_check(s, i.seg, ea(s, i), 4, 1), s.regs[i.reg])
 
 
-cdef void op32_alu_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
-    cdef int op = (i.op >> 3) & 7
-    cdef uint32_t r = alu(s, op, s.regs[i.rm], s.regs[i.reg], 32)
-    if op != 7:
-        s.regs[i.rm] = r
-
-
-cdef void op32_alu_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
-    cdef int op = (i.op >> 3) & 7
-    cdef uint32_t r = alu(s, op, s.regs[i.reg], s.regs[i.rm], 32)
-    if op != 7:
-        s.regs[i.reg] = r
-
-
-cdef void op32_alu_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
-    cdef int op = (i.op >> 3) & 7
-    cdef uint32_t r = alu(s, op, s.regs[i.reg],
-                          rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0)), 32)
-    if op != 7:
-        s.regs[i.reg] = r
-
-
-cdef void op32_alu_Ev_Iz_reg(CPUState* s, Insn* i) noexcept nogil:
-    cdef int op = i.reg
-    cdef uint32_t r = alu(s, op, s.regs[i.rm], i.imm, 32)
-    if op != 7:
-        s.regs[i.rm] = r
-
-
 cdef void op32_lea(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = ea(s, i)
 
@@ -96,9 +67,24 @@ cdef void op32_sar_r_Ib(CPUState* s, Insn* i) noexcept nogil:
         set_shift_flags(s, res, 32, <uint32_t>(sd >> (cnt - 1)), 0)
 
 
+cdef enum:
+    # the forms of alu32_fn (cpu/gen_fast.py ALU_FORMS)
+    ALU_EV_GV_REG = 0
+    ALU_GV_EV_REG = 1
+    ALU_GV_EV_MEM = 2
+    ALU_EV_IZ_REG = 3
+    ALU_FORMS = 4
+
+cdef handler_t alu32_fn[8 * ALU_FORMS]   # by ALU operation * ALU_FORMS + form
+cdef handler_t jcc_fn[16]                 # by condition code
+
+
 cdef void specialize(Insn* i) noexcept nogil:
     """Swap in the 32-bit form of a just-decoded instruction's handler, if it has one."""
     cdef handler_t f = i.fn
+    if f == op_jcc:
+        i.fn = jcc_fn[i.op & 15]
+        return
     if i.osize != 4:
         return
     if f == op_mov_Gv_Ev:
@@ -106,11 +92,12 @@ cdef void specialize(Insn* i) noexcept nogil:
     elif f == op_mov_Ev_Gv:
         i.fn = op32_mov_Ev_Gv_reg if i.mod == 3 else op32_mov_Ev_Gv_mem
     elif f == op_alu_Ev_Gv and i.mod == 3:
-        i.fn = op32_alu_Ev_Gv_reg
+        i.fn = alu32_fn[((i.op >> 3) & 7) * ALU_FORMS + ALU_EV_GV_REG]
     elif f == op_alu_Gv_Ev:
-        i.fn = op32_alu_Gv_Ev_reg if i.mod == 3 else op32_alu_Gv_Ev_mem
+        i.fn = alu32_fn[((i.op >> 3) & 7) * ALU_FORMS +
+                        (ALU_GV_EV_REG if i.mod == 3 else ALU_GV_EV_MEM)]
     elif f == op_alu_Ev_Iz and i.mod == 3:
-        i.fn = op32_alu_Ev_Iz_reg
+        i.fn = alu32_fn[i.reg * ALU_FORMS + ALU_EV_IZ_REG]
     elif f == op_lea and i.mod != 3:
         i.fn = op32_lea
     elif f == op_imul_Gv_Ev:
