@@ -310,6 +310,7 @@ cdef void mark_code(CPUState* s, uint32_t pa, int length) noexcept nogil:
         for k in range(TLB_SIZE):
             if s.tlb[k].tag != TLB_INVALID and s.tlb[k].ppage == page:
                 s.tlb[k].perm &= ~(P_SW | P_UW)
+                tlbf_fill(s, k)
 
 
 cdef void code_written(CPUState* s, uint32_t pa, int size) noexcept nogil:

@@ -134,6 +134,8 @@ cdef class CPU:
         if (self.s.icache == NULL or self.s.code_chunks == NULL or self.s.blocks == NULL
                 or self.s.bpool == NULL or self.s.code_gen == NULL):
             raise MemoryError()
+        tlb_init(self.s)
+        update_perms(self.s)
         self.mem = mem
         self.io = io
         self.intc = intc

@@ -89,11 +89,48 @@ cdef void phys_write(CPUState* s, uint64_t pa, uint32_t v, int size) noexcept no
 # ---------------------------------------------------------------------------------
 # TLB
 
+cdef inline uint32_t tlbf_denied(int k) noexcept nogil:
+    """A base no linear address with TLB index k is within a page of (TLBFast)."""
+    return <uint32_t>((k + 1) & TLB_MASK) << 12
+
+
+cdef inline void tlbf_drop(CPUState* s, int k) noexcept nogil:
+    cdef uint32_t no = tlbf_denied(k)
+    s.tlbf[0][k].rbase = no
+    s.tlbf[0][k].wbase = no
+    s.tlbf[1][k].rbase = no
+    s.tlbf[1][k].wbase = no
+
+
+cdef void tlbf_fill(CPUState* s, int k) noexcept nogil:
+    """Derive the fast views of entry k from its tag and permissions."""
+    cdef TLBEntry* e = &s.tlb[k]
+    cdef uint32_t base = e.tag << 12, no = tlbf_denied(k)
+    s.tlbf[0][k].rbase = base if e.perm & P_SR else no
+    s.tlbf[0][k].wbase = base if e.perm & P_SW else no
+    s.tlbf[0][k].host = e.host
+    s.tlbf[1][k].rbase = base if e.perm & P_UR else no
+    s.tlbf[1][k].wbase = base if e.perm & P_UW else no
+    s.tlbf[1][k].host = e.host
+
+
+cdef void tlb_init(CPUState* s) noexcept nogil:
+    cdef int k
+    for k in range(TLB_SIZE):
+        s.tlb[k].tag = TLB_INVALID
+        s.tlb[k].glob = 0
+        tlbf_drop(s, k)
+        s.tlbf[2][k].rbase = tlbf_denied(k)
+        s.tlbf[2][k].wbase = tlbf_denied(k)
+    s.tlb_large = 0
+
+
 cdef void tlb_flush(CPUState* s, bint keep_global) noexcept nogil:
     cdef int k
     for k in range(TLB_SIZE):
         if not (keep_global and s.tlb[k].glob):
             s.tlb[k].tag = TLB_INVALID
+            tlbf_drop(s, k)
     if not keep_global:
         s.tlb_large = 0
 
@@ -110,10 +147,12 @@ cdef void tlb_flush_page(CPUState* s, uint32_t lin) noexcept nogil:
     cdef int k
     if e.tag == page:
         e.tag = TLB_INVALID
+        tlbf_drop(s, page & TLB_MASK)
     if s.tlb_large:
         for k in range(TLB_SIZE):
             if (s.tlb[k].tag >> 10) == (page >> 10):
                 s.tlb[k].tag = TLB_INVALID
+                tlbf_drop(s, k)
 
 
 cdef void update_perms(CPUState* s) noexcept nogil:
@@ -126,6 +165,7 @@ cdef void update_perms(CPUState* s) noexcept nogil:
         s.perm_r = P_UR
         s.perm_w = P_UW
         s.perm_x = P_UX
+        s.tlbc = &s.tlbf[1][0]
         if (s.cr0 & CR0_AM) and (s.flags & F_AC):
             s.perm_r = 0
             s.perm_w = 0
@@ -133,9 +173,12 @@ cdef void update_perms(CPUState* s) noexcept nogil:
         s.perm_r = P_SR
         s.perm_w = P_SW
         s.perm_x = P_SX
+        s.tlbc = &s.tlbf[0][0]
     if s.bp_write:
         s.perm_r = 0
         s.perm_w = 0
+    if s.perm_r == 0:
+        s.tlbc = &s.tlbf[2][0]
 
 
 cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept nogil:
@@ -169,6 +212,7 @@ cdef uint64_t translate(CPUState* s, uint32_t lin, int acc, bint user) noexcept 
     e.host = s.mem.page_host[page]
     e.perm = perm
     e.glob = (walk & WALK_GLOBAL) != 0
+    tlbf_fill(s, (lin >> 12) & TLB_MASK)
     if walk & WALK_LARGE:
         s.tlb_large = 1
     return pa
@@ -212,51 +256,57 @@ cdef void wr_slow(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogi
 
 
 cdef inline uint32_t rd8(CPUState* s, uint32_t lin) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
-    if e.tag == (lin >> 12) and (e.perm & s.perm_r):
-        return e.host[lin & 0xFFF]
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.rbase
+    if x < 0x1000:
+        return e.host[x]
     return rd_slow(s, lin, 1)
 
 
 cdef inline uint32_t rd16(CPUState* s, uint32_t lin) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.rbase
     cdef uint16_t v
-    if e.tag == (lin >> 12) and (e.perm & s.perm_r) and (lin & 0xFFF) != 0xFFF:
-        memcpy(&v, e.host + (lin & 0xFFF), 2)
+    if x < 0xFFF:
+        memcpy(&v, e.host + x, 2)
         return v
     return rd_slow(s, lin, 2)
 
 
 cdef inline uint32_t rd32(CPUState* s, uint32_t lin) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.rbase
     cdef uint32_t v
-    if e.tag == (lin >> 12) and (e.perm & s.perm_r) and (lin & 0xFFF) <= 0xFFC:
-        memcpy(&v, e.host + (lin & 0xFFF), 4)
+    if x < 0xFFD:
+        memcpy(&v, e.host + x, 4)
         return v
     return rd_slow(s, lin, 4)
 
 
 cdef inline void wr8(CPUState* s, uint32_t lin, uint32_t v) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
-    if e.tag == (lin >> 12) and (e.perm & s.perm_w):
-        e.host[lin & 0xFFF] = <uint8_t>v
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.wbase
+    if x < 0x1000:
+        e.host[x] = <uint8_t>v
         return
     wr_slow(s, lin, v, 1)
 
 
 cdef inline void wr16(CPUState* s, uint32_t lin, uint32_t v) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.wbase
     cdef uint16_t w = <uint16_t>v
-    if e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) != 0xFFF:
-        memcpy(e.host + (lin & 0xFFF), &w, 2)
+    if x < 0xFFF:
+        memcpy(e.host + x, &w, 2)
         return
     wr_slow(s, lin, v, 2)
 
 
 cdef inline void wr32(CPUState* s, uint32_t lin, uint32_t v) noexcept nogil:
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
-    if e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) <= 0xFFC:
-        memcpy(e.host + (lin & 0xFFF), &v, 4)
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.wbase
+    if x < 0xFFD:
+        memcpy(e.host + x, &v, 4)
         return
     wr_slow(s, lin, v, 4)
 
@@ -280,9 +330,9 @@ cdef inline void wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept no
 
 cdef inline void probe_write(CPUState* s, uint32_t lin, int size) noexcept nogil:
     """Fault now if a later write of size bytes at lin would fault (no side effects)."""
-    cdef TLBEntry* e = &s.tlb[(lin >> 12) & TLB_MASK]
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
     cdef bint user = s.cpl == 3
-    if e.tag == (lin >> 12) and (e.perm & s.perm_w) and (lin & 0xFFF) <= 0x1000 - size:
+    if lin - e.wbase <= <uint32_t>(0x1000 - size):
         return
     check_align(s, lin, size)
     translate(s, lin, 1, user)

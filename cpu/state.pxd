@@ -191,6 +191,17 @@ ctypedef struct Seg:
     uint8_t valid             # not a null selector in protected mode
 
 
+ctypedef struct TLBFast:
+    # the data-access view of one TLB entry for one privilege class (cpu/memaccess.pxi):
+    # a byte at linear lin is at host + (lin - rbase) when lin - rbase < 0x1000. A base
+    # that denies the access is a page of another TLB index, which no address that
+    # indexes here can be within 4 KiB of: one subtraction and one compare test the
+    # tag, the permission and (against 0x1000 - size) a page crossing at once.
+    uint32_t rbase
+    uint32_t wbase
+    uint8_t* host
+
+
 ctypedef struct TLBEntry:
     uint32_t tag              # linear page number, TLB_INVALID when empty
     uint32_t ppage            # physical page number
@@ -335,6 +346,8 @@ ctypedef struct CPUState:
     uint32_t a20_mask
 
     TLBEntry tlb[TLB_SIZE]
+    TLBFast tlbf[3][TLB_SIZE] # fast data views: [0] CPL 0-2, [1] CPL 3, [2] all denied
+    TLBFast* tlbc             # the one the current CPL, EFLAGS.AC and breakpoints select
     uint8_t tlb_large         # some entry maps part of a 4 MiB / 2 MiB page (INVLPG)
     uint8_t perm_r            # P_* bit that allows a read at the current CPL
     uint8_t perm_w
