@@ -332,6 +332,7 @@ cdef void code_written(CPUState* s, uint32_t pa, int size) noexcept nogil:
     for c in range(c0, c1 + 1):
         s.code_chunks[page] &= ~((<uint64_t>1) << c)
     s.code_gen[page] += 1                 # the page's blocks are stale,
+    s.chain_epoch += 1
     s.stop_at = 0                         # maybe the one running too
 
 
@@ -350,6 +351,7 @@ cdef void code_page_written(void* ctx, uint32_t page) noexcept nogil:
     invalidate_range(s, page << 12, (page << 12) | 0xFFF)
     s.code_chunks[page] = 0
     s.code_gen[page] += 1
+    s.chain_epoch += 1
     s.mem.page_flags[page] &= ~PG_CODE
     s.stop_at = 0
 
@@ -438,6 +440,7 @@ cdef void blocks_flush(CPUState* s) noexcept nogil:
     for k in range(BLOCK_SIZE):
         s.blocks[k].pa = 0xFFFFFFFFU
     s.bpool_used = 0
+    s.chain_epoch += 1
 
 
 cdef Block* build_block(CPUState* s, Block* b, uint32_t lin, uint32_t eip,
@@ -454,6 +457,9 @@ cdef Block* build_block(CPUState* s, Block* b, uint32_t lin, uint32_t eip,
         return NULL
     if s.bpool_used + BLOCK_MAX > BPOOL_SIZE:
         blocks_flush(s)
+    s.chain_epoch += 1                    # links to what this slot held are stale
+    b.link_epoch[0] = 0
+    b.link_epoch[1] = 0
     b.pa = 0xFFFFFFFFU
     b.n = 0
     b.bytes = 0

@@ -135,6 +135,7 @@ cdef class CPU:
                 or self.s.bpool == NULL or self.s.code_gen == NULL):
             raise MemoryError()
         tlb_init(self.s)
+        self.s.chain_epoch = 1            # links of zeroed blocks (epoch 0) never match
         update_perms(self.s)
         self.mem = mem
         self.io = io

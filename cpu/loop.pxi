@@ -197,10 +197,23 @@ cdef void execute(CPUState* s) noexcept nogil:
     cdef Insn* i
     cdef Insn* last
     cdef Block* b
+    cdef Block* prev = NULL            # the block that ran last, to link to the next
+    cdef Block* nb = NULL              # the next block, found through a link
+    cdef int k
     while s.icount < s.stop_at:
         s.prev_eip = s.eip             # a fetch fault belongs to this instruction
         s.prev_esp = s.regs[ESP]
-        b = fetch_block(s)
+        if nb != NULL:
+            b = nb
+        else:
+            b = fetch_block(s)
+            if prev != NULL and b != NULL:
+                k = 1 if prev.link_epoch[0] == s.chain_epoch else 0
+                prev.link[k] = b
+                prev.link_eip[k] = s.eip
+                prev.link_epoch[k] = s.chain_epoch
+        prev = NULL
+        nb = NULL
         if b == NULL or s.icount + b.n > s.stop_at:
             # one instruction at a time: no block here, or a stop due inside it
             i = fetch_insn(s)
@@ -233,6 +246,13 @@ cdef void execute(CPUState* s) noexcept nogil:
             continue
         i.fn(s, i)
         s.icount += 1
+        # where the block went: a link skips the TLB and block table lookups
+        if b.link_epoch[0] == s.chain_epoch and b.link_eip[0] == s.eip:
+            nb = b.link[0]
+        elif b.link_epoch[1] == s.chain_epoch and b.link_eip[1] == s.eip:
+            nb = b.link[1]
+        else:
+            prev = b
 
 
 cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:

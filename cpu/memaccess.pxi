@@ -127,6 +127,7 @@ cdef void tlb_init(CPUState* s) noexcept nogil:
 
 cdef void tlb_flush(CPUState* s, bint keep_global) noexcept nogil:
     cdef int k
+    s.chain_epoch += 1
     for k in range(TLB_SIZE):
         if not (keep_global and s.tlb[k].glob):
             s.tlb[k].tag = TLB_INVALID
@@ -145,6 +146,7 @@ cdef void tlb_flush_page(CPUState* s, uint32_t lin) noexcept nogil:
     cdef uint32_t page = lin >> 12
     cdef TLBEntry* e = &s.tlb[page & TLB_MASK]
     cdef int k
+    s.chain_epoch += 1
     if e.tag == page:
         e.tag = TLB_INVALID
         tlbf_drop(s, page & TLB_MASK)
@@ -161,6 +163,7 @@ cdef void update_perms(CPUState* s) noexcept nogil:
     With alignment checking active (CR0.AM, EFLAGS.AC, CPL 3) or data breakpoints
     enabled (cpu/debug.pxi) data accesses take the slow path, which checks them;
     fetches stay fast."""
+    s.chain_epoch += 1                    # the CPL may have changed
     if s.cpl == 3:
         s.perm_r = P_UR
         s.perm_w = P_UW

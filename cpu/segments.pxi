@@ -15,6 +15,7 @@ cdef void seg_refresh(CPUState* s, int sg) noexcept nogil:
     """Recompute the fast-check fields of a segment from its descriptor cache."""
     cdef Seg* d = &s.seg[sg]
     cdef uint32_t t = d.ar & AR_TYPE
+    s.chain_epoch += 1                    # CS, the mode: block links are stale
     if not (s.cr0 & CR0_PE) or (s.flags & F_VM):
         # real and virtual-8086 mode: no type checks, limit from the cache
         d.lo = 0

@@ -240,6 +240,7 @@ ctypedef struct Insn:
     uint32_t imm2             # second immediate (far pointer selector, ENTER level)
 
 
+ctypedef struct Block
 ctypedef struct Block:
     # straight-line code in one page: n instructions from physical address pa on, the
     # last one possibly a control transfer (or anything else that ends a block)
@@ -249,6 +250,11 @@ ctypedef struct Block:
     uint16_t n
     uint16_t bytes            # bytes the n instructions span
     uint8_t code32            # CS.D it was decoded for (tag)
+    # the blocks that ran after this one (cpu/loop.pxi): valid while chain_epoch is
+    # link_epoch, since nothing that changes what a CS:EIP fetches happened since
+    Block* link[2]
+    uint32_t link_eip[2]
+    uint64_t link_epoch[2]
 
 
 ctypedef struct F80:
@@ -360,6 +366,7 @@ ctypedef struct CPUState:
     Insn* bpool               # their instructions (BPOOL_SIZE)
     uint32_t bpool_used
     uint32_t* code_gen        # per physical page: bumped when code cached from it changes
+    uint64_t chain_epoch      # bumped by whatever can change the block CS:EIP leads to
     PhysMem* mem
 
     # exceptions (delivered with longjmp to the run loop)
