@@ -7,11 +7,16 @@ modem status), FCR (16-byte FIFOs, resets, receive trigger level 1/4/8/14), LCR,
 (DTR, RTS, OUT1, OUT2, loopback), LSR, MSR and the scratch register.
 
 Timing comes from the programmed line: one character takes (start + data + parity +
-stop bits) x divisor x 16 cycles of the 1.8432 MHz crystal. The transmitter moves a
-byte from the holding register/FIFO into its shift register at once when idle and
-shifts it out in one character time, so THRE (and its interrupt) comes back at the
-character rate; the receiver takes one byte from the host per character time and
-raises the character timeout after four character times without traffic.
+stop bits) x divisor x 16 cycles of the 1.8432 MHz crystal. The receiver takes one
+byte from the host per character time and raises the character timeout after four
+character times without traffic. The transmitter hands a byte to the host the moment
+the guest writes it and is empty again at once (THRE, TEMT and the THRE interrupt),
+as QEMU's serial port does: a console driver that polls LSR before each character
+(Linux's does, with a udelay(1) per poll) would otherwise spend about 80 polls per
+character, each a port access that leaves the compiled CPU loop. In loopback mode,
+where the guest receives what it sends, the transmitter keeps the line's pace: it
+moves a byte from the holding register/FIFO into its shift register when idle and
+shifts it out in one character time.
 
 The host side: `sink` gets every transmitted byte (an object with write(bytes) and
 flush(), or None), `source` supplies received bytes (read(n) -> bytes without
@@ -80,8 +85,8 @@ class Uart:
         self.msr_deltas = 0
         self.modem_in = HOST_LINES
         self.rx = deque()
-        self.tx = deque()             # (byte, looped) waiting in the THR / TX FIFO
-        self.tsr = None               # (byte, looped) being shifted out, or None
+        self.tx = deque()             # loopback: bytes waiting in the THR / TX FIFO
+        self.tsr = None               # loopback: the byte being shifted out, or None
         self.thr_ipending = False
         self.timeout_ipending = False
         for t in (self.tx_timer, self.rx_timer, self.timeout_timer):
@@ -138,16 +143,19 @@ class Uart:
 
     # -- transmitter -------------------------------------------------------------------------
     def _write_thr(self, value):
-        looped = self.loopback
+        if not self.loopback:
+            if self.sink is not None:
+                self.sink.write(bytes((value,)))
+                if value == 0x0A:
+                    self.sink.flush()
+            self.thr_ipending = True      # empty again at once (see the module doc)
+            self._update_irq()
+            return
         if len(self.tx) >= (FIFO_SIZE if self.fifo_enabled else 1):
             if self.fifo_enabled:
                 return                    # a full transmit FIFO drops the byte
             self.tx.clear()               # the holding register is overwritten
-        if not looped and self.sink is not None:
-            self.sink.write(bytes((value,)))
-            if value == 0x0A:
-                self.sink.flush()
-        self.tx.append((value, looped))
+        self.tx.append(value)
         self.thr_ipending = False
         if self.tsr is None:
             self._start_tx()
@@ -160,9 +168,9 @@ class Uart:
             self.thr_ipending = True
 
     def _tx_done(self):
-        byte, looped = self.tsr
+        byte = self.tsr
         self.tsr = None
-        if looped and self.loopback:
+        if self.loopback:                 # (not when loopback ended while it shifted)
             self._receive(byte)
         if self.tx:
             self._start_tx()

@@ -58,17 +58,32 @@ def test_loopback_byte_arrives_after_one_character(com1):
     assert p.inb(LSR) == 0x60
 
 
-def test_transmit_paces_at_the_character_rate(com1):
+def test_transmit_is_immediate_outside_loopback(com1):
     out = io.BytesIO()
     uart, clock, wires, p = com1(sink=out)
+    p.outb(MCR, 0x08)                      # OUT2: the IRQ reaches the bus
+    p.outb(IER, 0x02)
+    assert p.inb(IIR) == 0x02              # empty THR interrupts once enabled ...
+    assert p.inb(IIR) == 0x01              # ... and reading IIR consumed it
     p.outb(THR, ord("a"))
-    p.outb(THR, ord("b"))                  # waits in the holding register
+    assert p.inb(LSR) & 0x60 == 0x60       # sent: THR and shifter empty at once
+    assert wires.level(4)
+    assert p.inb(IIR) == 0x02              # the THRE interrupt came back
+    p.outb(THR, ord("b"))
+    assert out.getvalue() == b"ab"
+    assert clock.next_deadline() is None   # no transmit timer left running
+
+
+def test_loopback_transmit_paces_at_the_character_rate(com1):
+    uart, clock, wires, p = com1()
+    p.outb(MCR, 0x10)
+    p.outb(THR, 1)
+    p.outb(THR, 2)                         # waits in the holding register
     assert p.inb(LSR) & 0x60 == 0
     clock.advance(CHAR_115200)
-    assert p.inb(LSR) & 0x60 == 0x20       # "b" shifting
+    assert p.inb(LSR) & 0x61 == 0x21       # 1 received, 2 shifting
     clock.advance(CHAR_115200)
     assert p.inb(LSR) & 0x60 == 0x60
-    assert out.getvalue() == b"ab"
 
 
 def test_fifo_trigger_level_overrun_and_iir_bits(com1):
@@ -91,15 +106,15 @@ def test_fifo_trigger_level_overrun_and_iir_bits(com1):
     assert not p.inb(LSR) & 0x01
 
 
-def test_transmit_fifo_holds_sixteen(com1):
-    out = io.BytesIO()
-    uart, clock, wires, p = com1(sink=out)
+def test_loopback_transmit_fifo_holds_sixteen(com1):
+    uart, clock, wires, p = com1()
     p.outb(FCR, 0x07)
+    p.outb(MCR, 0x10)
     for k in range(20):
         p.outb(THR, 0x30 + k)              # 1 shifting + 16 queued, 3 dropped
-    assert out.getvalue() == bytes(range(0x30, 0x30 + 17))
     clock.advance(17 * CHAR_115200)
-    assert p.inb(LSR) & 0x60 == 0x60
+    assert p.inb(LSR) & 0x62 == 0x62       # all sent; the 17th overran the receive FIFO
+    assert [p.inb(RBR) for _ in range(16)] == list(range(0x30, 0x30 + 16))
 
 
 def test_character_timeout_interrupt(com1):
