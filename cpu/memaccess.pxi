@@ -32,10 +32,12 @@ cdef void seg_fault(CPUState* s, int sg) noexcept nogil:
 
 cdef inline uint32_t seg_check(CPUState* s, int sg, uint32_t off, int size,
                                bint write) noexcept nogil:
-    """Linear address of sg:off after the limit and access-rights checks."""
+    """Linear address of sg:off after the limit and access-rights checks: the offsets
+    lo..hi (expand-down aware), no wrap past 4 GiB, the right to read or write, in
+    one compare (Seg.rspan)."""
     cdef Seg* d = &s.seg[sg]
-    cdef uint32_t end = off + <uint32_t>(size - 1)
-    if end < off or off < d.lo or end > d.hi or not (d.wr_ok if write else d.rd_ok):
+    if (<int64_t>(<uint32_t>(off - d.lo)) + (size - 1) >
+            (d.wspan if write else d.rspan)):
         seg_fault(s, sg)
     return d.base + off
 

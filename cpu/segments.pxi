@@ -45,6 +45,8 @@ cdef void seg_refresh(CPUState* s, int sg) noexcept nogil:
         else:
             d.rd_ok = 1
             d.wr_ok = (t & 2) != 0
+    d.rspan = <int64_t>(d.hi - d.lo) if d.rd_ok and d.lo <= d.hi else -1
+    d.wspan = <int64_t>(d.hi - d.lo) if d.wr_ok and d.lo <= d.hi else -1
     if sg == SEG_CS:
         s.code32 = (d.ar & AR_DB) != 0 and (s.cr0 & CR0_PE) != 0 and not (s.flags & F_VM)
         s.eip_mask = 0xFFFFFFFFU if s.code32 else 0xFFFF

@@ -189,6 +189,11 @@ ctypedef struct Seg:
     uint8_t rd_ok             # readable (data, or code with R)
     uint8_t wr_ok             # writable data
     uint8_t valid             # not a null selector in protected mode
+    # the checks of seg_check in one compare (cpu/memaccess.pxi): an access of size
+    # bytes at off is allowed when (off - lo) mod 2**32 + size - 1 <= rspan (wspan
+    # for writes); hi - lo, or -1 when the segment cannot be read (written) at all
+    int64_t rspan
+    int64_t wspan
 
 
 ctypedef struct TLBFast:
