@@ -25,6 +25,7 @@ ALU_FORMS = (
     ("Gv_Ev_reg", "s.regs[i.reg]", "s.regs[i.rm]"),
     ("Gv_Ev_mem", "s.regs[i.reg]", "rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0))"),
     ("Ev_Iz_reg", "s.regs[i.rm]", "i.imm"),
+    ("Gv_Ev_bd", "s.regs[i.reg]", "rd32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 0))"),
 )
 FORM_INDEX = {name: k for k, (name, _, _) in enumerate(ALU_FORMS)}
 

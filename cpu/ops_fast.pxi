@@ -3,7 +3,14 @@
 # The generic handlers dispatch on the operand size and on register/memory operands
 # for every execution; the decoder (specialize) swaps these in when the operand size
 # is 32 bits, so the dispatch is done once per decoded instruction. Same semantics as
-# the generic handlers they replace (cpu/ops_move.pxi, cpu/ops_alu.pxi).
+# the generic handlers they replace (cpu/ops_move.pxi, cpu/ops_alu.pxi). The _bd forms
+# are for a 32-bit address of base + displacement (no index register), the most common
+# memory operand: their effective address is one load and one add.
+
+cdef inline uint32_t ea_bd(CPUState* s, Insn* i) noexcept nogil:
+    """ea() of a 32-bit base + displacement operand (the base may be REG_NONE)."""
+    return s.regs[i.base] + i.disp
+
 
 cdef void op32_mov_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = s.regs[i.rm]
@@ -13,12 +20,20 @@ cdef void op32_mov_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0))
 
 
+cdef void op32_mov_Gv_Ev_bd(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = rd32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 0))
+
+
 cdef void op32_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.rm] = s.regs[i.reg]
 
 
 cdef void op32_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
     wr32(s, seg_check(s, i.seg, ea(s, i), 4, 1), s.regs[i.reg])
+
+
+cdef void op32_mov_Ev_Gv_bd(CPUState* s, Insn* i) noexcept nogil:
+    wr32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 1), s.regs[i.reg])
 
 
 cdef void op32_lea(CPUState* s, Insn* i) noexcept nogil:
@@ -73,7 +88,8 @@ cdef enum:
     ALU_GV_EV_REG = 1
     ALU_GV_EV_MEM = 2
     ALU_EV_IZ_REG = 3
-    ALU_FORMS = 4
+    ALU_GV_EV_BD = 4
+    ALU_FORMS = 5
 
 cdef handler_t alu32_fn[8 * ALU_FORMS]   # by ALU operation * ALU_FORMS + form
 cdef handler_t jcc_fn[16]                 # by condition code
@@ -82,20 +98,24 @@ cdef handler_t jcc_fn[16]                 # by condition code
 cdef void specialize(Insn* i) noexcept nogil:
     """Swap in the 32-bit form of a just-decoded instruction's handler, if it has one."""
     cdef handler_t f = i.fn
+    cdef bint bd = i.asize == 4 and i.index == REG_NONE    # ea_bd applies
     if f == op_jcc:
         i.fn = jcc_fn[i.op & 15]
         return
     if i.osize != 4:
         return
     if f == op_mov_Gv_Ev:
-        i.fn = op32_mov_Gv_Ev_reg if i.mod == 3 else op32_mov_Gv_Ev_mem
+        i.fn = (op32_mov_Gv_Ev_reg if i.mod == 3 else
+                op32_mov_Gv_Ev_bd if bd else op32_mov_Gv_Ev_mem)
     elif f == op_mov_Ev_Gv:
-        i.fn = op32_mov_Ev_Gv_reg if i.mod == 3 else op32_mov_Ev_Gv_mem
+        i.fn = (op32_mov_Ev_Gv_reg if i.mod == 3 else
+                op32_mov_Ev_Gv_bd if bd else op32_mov_Ev_Gv_mem)
     elif f == op_alu_Ev_Gv and i.mod == 3:
         i.fn = alu32_fn[((i.op >> 3) & 7) * ALU_FORMS + ALU_EV_GV_REG]
     elif f == op_alu_Gv_Ev:
         i.fn = alu32_fn[((i.op >> 3) & 7) * ALU_FORMS +
-                        (ALU_GV_EV_REG if i.mod == 3 else ALU_GV_EV_MEM)]
+                        (ALU_GV_EV_REG if i.mod == 3 else
+                         ALU_GV_EV_BD if bd else ALU_GV_EV_MEM)]
     elif f == op_alu_Ev_Iz and i.mod == 3:
         i.fn = alu32_fn[i.reg * ALU_FORMS + ALU_EV_IZ_REG]
     elif f == op_lea and i.mod != 3:
