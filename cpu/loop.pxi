@@ -30,10 +30,15 @@ cdef bint exception_entry(CPUState* s) noexcept nogil:
     cdef uint32_t err = s.exc_err
     cdef bint has_err = s.exc_has_err
     cdef int first
+    if s.cur == NULL or s.esp_saved:
+        # in a block only the handlers that move ESP before they can fault save it
+        # (keep_esp); outside blocks the loop saves it before every instruction
+        s.regs[ESP] = s.prev_esp
+    s.prev_esp = s.regs[ESP]              # for a fault while this one is delivered
+    s.esp_saved = 0
     if s.cur != NULL:
         leave_block(s)
     s.eip = s.prev_eip
-    s.regs[ESP] = s.prev_esp
     s.tf_trap = 0
     s.db_trap = 0           # breakpoint hits of an instruction that did not complete
     s.icount += 1           # a delivered fault counts, so fault loops end with the budget
@@ -172,6 +177,14 @@ cdef inline uint32_t insn_eip(CPUState* s) noexcept nogil:
     return s.prev_eip
 
 
+cdef inline void keep_esp(CPUState* s) noexcept nogil:
+    """For a handler that changes ESP and may fault afterwards (POP r/m, PUSHA, ENTER
+    among those that go on in a block): ESP is put back if it faults. It clears
+    esp_saved when it completes."""
+    s.prev_esp = s.regs[ESP]
+    s.esp_saved = 1
+
+
 cdef inline void leave_block(CPUState* s) noexcept nogil:
     """Make icount, eip and prev_eip exact for the instruction at cur (it executes,
     or faulted, or asked to run again) and leave block mode."""
@@ -187,7 +200,8 @@ cdef void execute(CPUState* s) noexcept nogil:
     compiler keep its variables in registers.
 
     A block (cpu/decode.pxi: in one page, inside the CS limit, no EIP wrap) runs all
-    but its last instruction with only s.cur and prev_esp kept up to date: icount,
+    but its last instruction with only s.cur kept up to date (ESP for a fault: see
+    keep_esp): icount,
     eip and prev_eip are made exact when the block ends (leave_block), when a fault
     is delivered (exception_entry), and by cur_icount()/insn_eip() for the few
     handlers and devices that look at them mid-block. Only a control transfer or the
@@ -232,7 +246,6 @@ cdef void execute(CPUState* s) noexcept nogil:
             i += 1
             if s.stop_at == 0:
                 break
-            s.prev_esp = s.regs[ESP]
         s.cur = i
         if s.cur_redo:                 # an x87 instruction froze (cpu/fpu.pxi)
             s.cur_redo = 0
@@ -244,6 +257,7 @@ cdef void execute(CPUState* s) noexcept nogil:
         if s.stop_at == 0:             # the instruction at i is not run now
             s.eip = s.prev_eip
             continue
+        s.prev_esp = s.regs[ESP]
         i.fn(s, i)
         s.icount += 1
         # where the block went: a link skips the TLB and block table lookups

@@ -139,8 +139,10 @@ cdef void op_push_Ev(CPUState* s, Insn* i) noexcept nogil:
 cdef void op_pop_Ev(CPUState* s, Insn* i) noexcept nogil:
     # the destination's address is computed with ESP already incremented (SDM: POP)
     cdef uint32_t v = stack_read(s, 0, i.osize)
+    keep_esp(s)
     set_sp(s, s.regs[ESP] + i.osize)
     rm_write(s, i, v, i.osize)
+    s.esp_saved = 0
 
 
 cdef void op_push_sreg(CPUState* s, Insn* i) noexcept nogil:
@@ -164,8 +166,10 @@ cdef void op_pop_sreg(CPUState* s, Insn* i) noexcept nogil:
 cdef void op_pusha(CPUState* s, Insn* i) noexcept nogil:
     cdef uint32_t sp = s.regs[ESP]
     cdef int r
+    keep_esp(s)
     for r in range(8):
         push(s, get_reg(s, r, i.osize) if r != ESP else sp, i.osize)
+    s.esp_saved = 0
 
 
 cdef void op_popa(CPUState* s, Insn* i) noexcept nogil:
@@ -182,6 +186,7 @@ cdef void op_popa(CPUState* s, Insn* i) noexcept nogil:
 cdef void op_enter(CPUState* s, Insn* i) noexcept nogil:
     cdef uint32_t size = i.imm, level = i.imm2 & 31, frame, bp, k
     cdef int sz = i.osize
+    keep_esp(s)
     push(s, get_reg(s, EBP, sz), sz)
     # FrameTemp is all of ESP, even on a 16-bit stack (SDM ENTER: "FrameTemp := ESP")
     frame = s.regs[ESP]
@@ -195,6 +200,7 @@ cdef void op_enter(CPUState* s, Insn* i) noexcept nogil:
     seg_check(s, SEG_SS, (s.regs[ESP] - size) & sp_mask(s), 1, 1)
     set_reg(s, EBP, frame, sz)
     set_sp(s, s.regs[ESP] - size)
+    s.esp_saved = 0
 
 
 cdef void op_leave(CPUState* s, Insn* i) noexcept nogil:

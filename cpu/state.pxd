@@ -395,6 +395,7 @@ ctypedef struct CPUState:
     uint32_t blk_eip
     uint32_t blk_pa
     uint8_t cur_redo          # the instruction at cur is to run again (x87 freeze)
+    uint8_t esp_saved         # in a block: prev_esp holds ESP at the start of cur (keep_esp)
     uint32_t pending          # PEND_* bits
     uint8_t intr              # INTR line from the interrupt controller
     uint8_t halted

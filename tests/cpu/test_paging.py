@@ -562,3 +562,30 @@ def test_read_virt_goes_through_paging():
     assert cpu.read_virt("ds", 0x00400FFF, 2) == 0x2211      # crosses into the next page
     with pytest.raises(PageFault):
         cpu.read_virt("ds", 0x00800000, 1)
+
+
+@pytest.mark.parametrize("body, esp_back", [
+    # a fault in the middle of a decoded block: ESP and EIP are those of the faulting
+    # instruction, whatever the instructions before it in the block did to ESP
+    ("push eax; push eax; mov eax, [{bad:#x}]", STACK_TOP - 8),
+    # instructions that move ESP before they fault (cpu/loop.pxi keep_esp)
+    ("push eax; push eax; pop dword ptr [{bad:#x}]", STACK_TOP - 8),
+    ("push eax; mov esp, {edge:#x}; pushad", None),
+    ("push eax; enter 8, 0; mov eax, [{bad:#x}]", STACK_TOP - 16),
+    ("mov ebp, 0x8000; mov esp, {edge:#x}; enter 8, 3", None),
+])
+def test_fault_in_a_block_restores_esp_and_eip(body, esp_back):
+    """No IDT here: the fault ends in a shutdown, which leaves the faulting
+    instruction's state (restored before delivery was attempted) to look at."""
+    mem, cpu, t = program_machine()
+    bad = 0x70000000
+    edge = 0x80000 + 8            # a stack page whose page below is not mapped
+    t.map(0x80000, 0x80000, P | RW)
+    src = body.format(bad=bad, edge=edge) + "; hlt"
+    lines = src.split("; ")
+    mem.load(CODE, asm(src, CODE))
+    faulting = CODE + len(asm("; ".join(lines[:-2]), CODE)) if len(lines) > 2 else CODE
+    cpu.eip = CODE
+    assert cpu.run(100) != STOP_HLT
+    assert cpu.eip == faulting
+    assert cpu.get_reg("esp") == (edge if esp_back is None else esp_back)
