@@ -36,6 +36,31 @@ cdef void op32_mov_Ev_Gv_bd(CPUState* s, Insn* i) noexcept nogil:
     wr32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 1), s.regs[i.reg])
 
 
+cdef void op32_movzx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = get_reg(s, i.rm, 1)
+
+
+cdef void op32_movzx_Gv_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = rd8(s, seg_check(s, i.seg, ea(s, i), 1, 0))
+
+
+cdef void op32_movzx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = s.regs[i.rm] & 0xFFFF
+
+
+cdef void op32_movzx_Gv_Ew_mem(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = rd16(s, seg_check(s, i.seg, ea(s, i), 2, 0))
+
+
+cdef void op32_push_r(CPUState* s, Insn* i) noexcept nogil:
+    push(s, s.regs[i.op & 7], 4)          # PUSH ESP pushes the old value
+
+
+cdef void op32_pop_r(CPUState* s, Insn* i) noexcept nogil:
+    cdef uint32_t v = pop(s, 4)
+    s.regs[i.op & 7] = v                  # POP ESP: the popped value wins
+
+
 cdef void op32_lea(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = ea(s, i)
 
@@ -93,6 +118,7 @@ cdef enum:
 
 cdef handler_t alu32_fn[8 * ALU_FORMS]   # by ALU operation * ALU_FORMS + form
 cdef handler_t jcc_fn[16]                 # by condition code
+cdef handler_t cond_fn[16 * 3]            # by condition code * 3: CMOV reg, CMOV mem, SETcc
 
 
 cdef void specialize(Insn* i) noexcept nogil:
@@ -101,6 +127,9 @@ cdef void specialize(Insn* i) noexcept nogil:
     cdef bint bd = i.asize == 4 and i.index == REG_NONE    # ea_bd applies
     if f == op_jcc:
         i.fn = jcc_fn[i.op & 15]
+        return
+    if f == op_setcc:
+        i.fn = cond_fn[(i.op & 15) * 3 + 2]
         return
     if i.osize != 4:
         return
@@ -122,6 +151,16 @@ cdef void specialize(Insn* i) noexcept nogil:
         i.fn = op32_lea
     elif f == op_imul_Gv_Ev:
         i.fn = op32_imul_Gv_Ev_reg if i.mod == 3 else op32_imul_Gv_Ev_mem
+    elif f == op_cmovcc:
+        i.fn = cond_fn[(i.op & 15) * 3 + (0 if i.mod == 3 else 1)]
+    elif f == op_movzx_Gv_Eb:
+        i.fn = op32_movzx_Gv_Eb_reg if i.mod == 3 else op32_movzx_Gv_Eb_mem
+    elif f == op_movzx_Gv_Ew:
+        i.fn = op32_movzx_Gv_Ew_reg if i.mod == 3 else op32_movzx_Gv_Ew_mem
+    elif f == op_push_r:
+        i.fn = op32_push_r
+    elif f == op_pop_r:
+        i.fn = op32_pop_r
     elif i.mod == 3 and f == op_shl_Ev_Ib:
         i.fn = op32_shl_r_Ib
     elif i.mod == 3 and f == op_shr_Ev_Ib:
