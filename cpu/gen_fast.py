@@ -23,9 +23,9 @@ COND = ("o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "
 ALU_FORMS = (
     ("Ev_Gv_reg", "s.regs[i.rm]", "s.regs[i.reg]"),
     ("Gv_Ev_reg", "s.regs[i.reg]", "s.regs[i.rm]"),
-    ("Gv_Ev_mem", "s.regs[i.reg]", "rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0))"),
+    ("Gv_Ev_mem", "s.regs[i.reg]", "vrd(s, i.seg, ea(s, i), 4)"),
     ("Ev_Iz_reg", "s.regs[i.rm]", "i.imm"),
-    ("Gv_Ev_bd", "s.regs[i.reg]", "rd32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 0))"),
+    ("Gv_Ev_bd", "s.regs[i.reg]", "vrd(s, i.seg, ea_bd(s, i), 4)"),
 )
 FORM_INDEX = {name: k for k, (name, _, _) in enumerate(ALU_FORMS)}
 
@@ -54,7 +54,7 @@ def cond_handlers(cc):
     return [
         ("op32_cmov%s_reg" % c, ["    if cond(s, %d):" % cc,
                                  "        s.regs[i.reg] = s.regs[i.rm]"]),
-        ("op32_cmov%s_mem" % c, ["    cdef uint32_t v = rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0))",
+        ("op32_cmov%s_mem" % c, ["    cdef uint32_t v = vrd(s, i.seg, ea(s, i), 4)",
                                  "    if cond(s, %d):" % cc,
                                  "        s.regs[i.reg] = v"]),
         ("op_set%s" % c, ["    rm_write(s, i, cond(s, %d), 1)" % cc]),

@@ -373,10 +373,28 @@ cdef void sys_wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil
 # Segment:offset access
 
 cdef inline uint32_t vrd(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
+    """Read size bytes at sg:off. A flat segment (CPUState.flat_r) needs no check on
+    the fast path: the offset is the linear address."""
+    cdef TLBFast* e
+    cdef uint32_t x, v = 0
+    if (s.flat_r >> sg) & 1:
+        e = &s.tlbc[(off >> 12) & TLB_MASK]
+        x = off - e.rbase
+        if x <= <uint32_t>(0x1000 - size):
+            memcpy(&v, e.host + x, size)
+            return v
     return rd(s, seg_check(s, sg, off, size, 0), size)
 
 
 cdef inline void vwr(CPUState* s, int sg, uint32_t off, uint32_t v, int size) noexcept nogil:
+    cdef TLBFast* e
+    cdef uint32_t x
+    if (s.flat_w >> sg) & 1:
+        e = &s.tlbc[(off >> 12) & TLB_MASK]
+        x = off - e.wbase
+        if x <= <uint32_t>(0x1000 - size):
+            memcpy(e.host + x, &v, size)
+            return
     wr(s, seg_check(s, sg, off, size, 1), v, size)
 
 

@@ -17,11 +17,11 @@ cdef void op32_mov_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_mov_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0))
+    s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 4)
 
 
 cdef void op32_mov_Gv_Ev_bd(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = rd32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 0))
+    s.regs[i.reg] = vrd(s, i.seg, ea_bd(s, i), 4)
 
 
 cdef void op32_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -29,11 +29,11 @@ cdef void op32_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
-    wr32(s, seg_check(s, i.seg, ea(s, i), 4, 1), s.regs[i.reg])
+    vwr(s, i.seg, ea(s, i), s.regs[i.reg], 4)
 
 
 cdef void op32_mov_Ev_Gv_bd(CPUState* s, Insn* i) noexcept nogil:
-    wr32(s, seg_check(s, i.seg, ea_bd(s, i), 4, 1), s.regs[i.reg])
+    vwr(s, i.seg, ea_bd(s, i), s.regs[i.reg], 4)
 
 
 cdef void op32_movzx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -41,7 +41,7 @@ cdef void op32_movzx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_movzx_Gv_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = rd8(s, seg_check(s, i.seg, ea(s, i), 1, 0))
+    s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 1)
 
 
 cdef void op32_movzx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -49,7 +49,7 @@ cdef void op32_movzx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_movzx_Gv_Ew_mem(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = rd16(s, seg_check(s, i.seg, ea(s, i), 2, 0))
+    s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 2)
 
 
 cdef void op32_push_r(CPUState* s, Insn* i) noexcept nogil:
@@ -73,7 +73,7 @@ cdef void op32_imul_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_imul_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
-    cdef uint32_t x = rd32(s, seg_check(s, i.seg, ea(s, i), 4, 0))
+    cdef uint32_t x = vrd(s, i.seg, ea(s, i), 4)
     cdef int64_t p = <int64_t><int32_t>s.regs[i.reg] * <int32_t>x
     cdef uint32_t lo = <uint32_t>p
     s.regs[i.reg] = lo

@@ -15,6 +15,7 @@ cdef void seg_refresh(CPUState* s, int sg) noexcept nogil:
     """Recompute the fast-check fields of a segment from its descriptor cache."""
     cdef Seg* d = &s.seg[sg]
     cdef uint32_t t = d.ar & AR_TYPE
+    cdef bint flat
     s.chain_epoch += 1                    # CS, the mode: block links are stale
     if not (s.cr0 & CR0_PE) or (s.flags & F_VM):
         # real and virtual-8086 mode: no type checks, limit from the cache
@@ -47,6 +48,9 @@ cdef void seg_refresh(CPUState* s, int sg) noexcept nogil:
             d.wr_ok = (t & 2) != 0
     d.rspan = <int64_t>(d.hi - d.lo) if d.rd_ok and d.lo <= d.hi else -1
     d.wspan = <int64_t>(d.hi - d.lo) if d.wr_ok and d.lo <= d.hi else -1
+    flat = d.base == 0 and d.lo == 0 and d.hi == 0xFFFFFFFFU
+    s.flat_r = (s.flat_r & ~(1 << sg)) | ((<int>(flat and d.rd_ok != 0)) << sg)
+    s.flat_w = (s.flat_w & ~(1 << sg)) | ((<int>(flat and d.wr_ok != 0)) << sg)
     if sg == SEG_CS:
         s.code32 = (d.ar & AR_DB) != 0 and (s.cr0 & CR0_PE) != 0 and not (s.flags & F_VM)
         s.eip_mask = 0xFFFFFFFFU if s.code32 else 0xFFFF

@@ -324,6 +324,11 @@ ctypedef struct CPUState:
     uint8_t lf_bits           # operand width of the lazy operation: 8, 16 or 32
 
     Seg seg[8]
+    # bit n: segment n is flat (base 0, offsets 0..4 GiB-1) and readable / writable, so
+    # an offset is its linear address and only a 4 GiB wrap, which crosses a page at
+    # the top of the address space and so misses the TLB fast path, can fail a check
+    uint8_t flat_r
+    uint8_t flat_w
     uint32_t gdt_base
     uint32_t gdt_limit
     uint32_t idt_base
