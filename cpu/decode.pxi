@@ -491,6 +491,7 @@ cdef Block* build_block(CPUState* s, Block* b, uint32_t lin, uint32_t eip,
     if b.n == 0:
         return NULL
     s.bpool_used += b.n
+    b.ifirst = &s.bpool[b.first]
     b.pa = <uint32_t>pa
     b.code32 = s.code32
     b.gen = s.code_gen[pa >> 12]

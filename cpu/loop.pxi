@@ -173,7 +173,7 @@ cdef inline uint64_t cur_icount(CPUState* s) noexcept nogil:
 cdef inline uint32_t insn_eip(CPUState* s) noexcept nogil:
     """EIP of the instruction executing (exact inside a block too)."""
     if s.cur != NULL:
-        return s.blk_eip + (s.cur.pa - s.blk_pa)
+        return s.blk_eip + (s.cur.pa - s.blk_first.pa)
     return s.prev_eip
 
 
@@ -189,7 +189,7 @@ cdef inline void leave_block(CPUState* s) noexcept nogil:
     """Make icount, eip and prev_eip exact for the instruction at cur (it executes,
     or faulted, or asked to run again) and leave block mode."""
     s.icount += <uint64_t>(s.cur - s.blk_first)
-    s.prev_eip = s.blk_eip + (s.cur.pa - s.blk_pa)
+    s.prev_eip = s.blk_eip + (s.cur.pa - s.blk_first.pa)
     s.eip = (s.prev_eip + s.cur.len) & s.eip_mask
     s.cur = NULL
 
@@ -213,13 +213,14 @@ cdef void execute(CPUState* s) noexcept nogil:
     cdef Block* b
     cdef Block* prev = NULL            # the block that ran last, to link to the next
     cdef Block* nb = NULL              # the next block, found through a link
+    cdef uint32_t eip0
     cdef int k
     while s.icount < s.stop_at:
-        s.prev_eip = s.eip             # a fetch fault belongs to this instruction
-        s.prev_esp = s.regs[ESP]
         if nb != NULL:
             b = nb
         else:
+            s.prev_eip = s.eip         # a fetch fault belongs to this instruction
+            s.prev_esp = s.regs[ESP]
             b = fetch_block(s)
             if prev != NULL and b != NULL:
                 k = 1 if prev.link_epoch[0] == s.chain_epoch else 0
@@ -230,34 +231,39 @@ cdef void execute(CPUState* s) noexcept nogil:
         nb = NULL
         if b == NULL or s.icount + b.n > s.stop_at:
             # one instruction at a time: no block here, or a stop due inside it
+            s.prev_eip = s.eip
+            s.prev_esp = s.regs[ESP]
             i = fetch_insn(s)
             s.eip = (s.eip + i.len) & s.eip_mask
             i.fn(s, i)
             s.icount += 1
             continue
-        i = &s.bpool[b.first]
+        i = b.ifirst
         last = i + b.n - 1
+        eip0 = s.eip
         s.blk_first = i
-        s.blk_eip = s.eip
-        s.blk_pa = b.pa
+        s.blk_eip = eip0
         while i != last:
             s.cur = i
             i.fn(s, i)
             i += 1
             if s.stop_at == 0:
                 break
-        s.cur = i
-        if s.cur_redo:                 # an x87 instruction froze (cpu/fpu.pxi)
-            s.cur_redo = 0
-            s.cur = i - 1
+        if i != last or s.stop_at == 0:
+            # stopped before the last instruction (kick, or an x87 freeze: cur_redo)
+            s.cur = i
+            if s.cur_redo:
+                s.cur_redo = 0
+                s.cur = i - 1
             leave_block(s)
             s.eip = s.prev_eip
             continue
-        leave_block(s)
-        if s.stop_at == 0:             # the instruction at i is not run now
-            s.eip = s.prev_eip
-            continue
+        # the last instruction (maybe a control transfer) runs with exact state
+        s.cur = NULL
+        s.icount += b.n - 1
+        s.prev_eip = eip0 + b.bytes - i.len
         s.prev_esp = s.regs[ESP]
+        s.eip = eip0 + b.bytes
         i.fn(s, i)
         s.icount += 1
         # where the block went: a link skips the TLB and block table lookups

@@ -252,6 +252,7 @@ ctypedef struct Block:
     uint32_t pa               # physical address of the first byte (tag)
     uint32_t gen              # code_gen of its page when decoded (stale when it differs)
     uint32_t first            # index of its first instruction in CPUState.bpool
+    Insn* ifirst              # that instruction
     uint16_t n
     uint16_t bytes            # bytes the n instructions span
     uint8_t code32            # CS.D it was decoded for (tag)
@@ -397,8 +398,7 @@ ctypedef struct CPUState:
     # executing; cur_icount() and insn_eip() tell the exact values
     Insn* cur
     Insn* blk_first
-    uint32_t blk_eip
-    uint32_t blk_pa
+    uint32_t blk_eip          # EIP of blk_first (whose pa is the block's)
     uint8_t cur_redo          # the instruction at cur is to run again (x87 freeze)
     uint8_t esp_saved         # in a block: prev_esp holds ESP at the start of cur (keep_esp)
     uint32_t pending          # PEND_* bits
