@@ -52,6 +52,30 @@ cdef void op32_movzx_Gv_Ew_mem(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 2)
 
 
+cdef void op8_mov_Gb_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
+    set_reg(s, i.reg, get_reg(s, i.rm, 1), 1)
+
+
+cdef void op8_mov_Gb_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
+    set_reg(s, i.reg, vrd(s, i.seg, ea(s, i), 1), 1)
+
+
+cdef void op8_mov_Eb_Gb_mem(CPUState* s, Insn* i) noexcept nogil:
+    vwr(s, i.seg, ea(s, i), get_reg(s, i.reg, 1), 1)
+
+
+cdef void op16_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
+    vwr(s, i.seg, ea(s, i), s.regs[i.reg] & 0xFFFF, 2)
+
+
+cdef void op32_inc_r(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.op & 7] = incdec(s, s.regs[i.op & 7], 32, 0)
+
+
+cdef void op32_dec_r(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.op & 7] = incdec(s, s.regs[i.op & 7], 32, 1)
+
+
 cdef void op32_push_r(CPUState* s, Insn* i) noexcept nogil:
     push(s, s.regs[i.op & 7], 4)          # PUSH ESP pushes the old value
 
@@ -114,9 +138,15 @@ cdef enum:
     ALU_GV_EV_MEM = 2
     ALU_EV_IZ_REG = 3
     ALU_GV_EV_BD = 4
-    ALU_FORMS = 5
+    ALU_GB_EB_REG = 5
+    ALU_GB_EB_MEM = 6
+    ALU_AL_IB = 7
+    ALU_EAX_IZ = 8
+    ALU_EV_GV_MEM = 9
+    ALU_EV_IZ_MEM = 10
+    ALU_FORMS = 11
 
-cdef handler_t alu32_fn[8 * ALU_FORMS]   # by ALU operation * ALU_FORMS + form
+cdef handler_t alu_fn[8 * ALU_FORMS]     # by ALU operation * ALU_FORMS + form
 cdef handler_t jcc_fn[16]                 # by condition code
 cdef handler_t cond_fn[16 * 3]            # by condition code * 3: CMOV reg, CMOV mem, SETcc
 
@@ -131,6 +161,23 @@ cdef void specialize(Insn* i) noexcept nogil:
     if f == op_setcc:
         i.fn = cond_fn[(i.op & 15) * 3 + 2]
         return
+    # byte operands: the operand size does not matter
+    if f == op_alu_Gb_Eb:
+        i.fn = alu_fn[((i.op >> 3) & 7) * ALU_FORMS +
+                      (ALU_GB_EB_REG if i.mod == 3 else ALU_GB_EB_MEM)]
+        return
+    if f == op_alu_AL_Ib:
+        i.fn = alu_fn[((i.op >> 3) & 7) * ALU_FORMS + ALU_AL_IB]
+        return
+    if f == op_mov_Gb_Eb:
+        i.fn = op8_mov_Gb_Eb_reg if i.mod == 3 else op8_mov_Gb_Eb_mem
+        return
+    if f == op_mov_Eb_Gb and i.mod != 3:
+        i.fn = op8_mov_Eb_Gb_mem
+        return
+    if f == op_mov_Ev_Gv and i.mod != 3 and i.osize == 2:
+        i.fn = op16_mov_Ev_Gv_mem
+        return
     if i.osize != 4:
         return
     if f == op_mov_Gv_Ev:
@@ -139,14 +186,21 @@ cdef void specialize(Insn* i) noexcept nogil:
     elif f == op_mov_Ev_Gv:
         i.fn = (op32_mov_Ev_Gv_reg if i.mod == 3 else
                 op32_mov_Ev_Gv_bd if bd else op32_mov_Ev_Gv_mem)
-    elif f == op_alu_Ev_Gv and i.mod == 3:
-        i.fn = alu32_fn[((i.op >> 3) & 7) * ALU_FORMS + ALU_EV_GV_REG]
+    elif f == op_alu_Ev_Gv:
+        i.fn = alu_fn[((i.op >> 3) & 7) * ALU_FORMS +
+                      (ALU_EV_GV_REG if i.mod == 3 else ALU_EV_GV_MEM)]
+    elif f == op_alu_eAX_Iz:
+        i.fn = alu_fn[((i.op >> 3) & 7) * ALU_FORMS + ALU_EAX_IZ]
     elif f == op_alu_Gv_Ev:
-        i.fn = alu32_fn[((i.op >> 3) & 7) * ALU_FORMS +
+        i.fn = alu_fn[((i.op >> 3) & 7) * ALU_FORMS +
                         (ALU_GV_EV_REG if i.mod == 3 else
                          ALU_GV_EV_BD if bd else ALU_GV_EV_MEM)]
-    elif f == op_alu_Ev_Iz and i.mod == 3:
-        i.fn = alu32_fn[i.reg * ALU_FORMS + ALU_EV_IZ_REG]
+    elif f == op_alu_Ev_Iz:
+        i.fn = alu_fn[i.reg * ALU_FORMS + (ALU_EV_IZ_REG if i.mod == 3 else ALU_EV_IZ_MEM)]
+    elif f == op_inc_r:
+        i.fn = op32_inc_r
+    elif f == op_dec_r:
+        i.fn = op32_dec_r
     elif f == op_lea and i.mod != 3:
         i.fn = op32_lea
     elif f == op_imul_Gv_Ev:
