@@ -7,7 +7,7 @@
 # through service() before every instruction, like TF does. Data breakpoints send
 # every data access down the slow path (update_perms masks the fast-path
 # permissions), where rd_slow/wr_slow and the supervisor accesses call watch(); port
-# accesses call watch_io(). A hit adds its DR6 bit to db_trap and sets stop_at = 0:
+# accesses call watch_io(). A hit adds its DR6 bit to db_trap and kicks the loop:
 # the #DB trap is taken in service() once the instruction completes (17.3.1.2).
 
 cdef enum:
@@ -52,7 +52,7 @@ cdef void update_breakpoints(CPUState* s) noexcept nogil:
         elif s.cr4 & CR4_DE:
             s.bp_io |= bit
     update_perms(s)
-    s.stop_at = 0
+    kick(s)
 
 
 cdef inline uint32_t bp_size(CPUState* s, int n) noexcept nogil:
@@ -80,7 +80,7 @@ cdef void data_breakpoints(CPUState* s, uint32_t lin, int size, bint write) noex
     cdef uint32_t hits = bp_hits(s, s.bp_write if write else s.bp_read, lin, size)
     if hits:
         s.db_trap |= hits
-        s.stop_at = 0
+        kick(s)
 
 
 cdef inline void watch(CPUState* s, uint32_t lin, int size, bint write) noexcept nogil:
@@ -97,7 +97,7 @@ cdef inline void watch_io(CPUState* s, uint32_t port, int size) noexcept nogil:
         hits = bp_hits(s, s.bp_io, port, size)
         if hits:
             s.db_trap |= hits
-            s.stop_at = 0
+            kick(s)
 
 
 cdef void deliver_db(CPUState* s) noexcept nogil:

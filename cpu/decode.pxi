@@ -333,7 +333,7 @@ cdef void code_written(CPUState* s, uint32_t pa, int size) noexcept nogil:
         s.code_chunks[page] &= ~((<uint64_t>1) << c)
     s.code_gen[page] += 1                 # the page's blocks are stale,
     s.chain_epoch += 1
-    s.stop_at = 0                         # maybe the one running too
+    kick(s)                         # maybe the one running too
 
 
 cdef void invalidate_range(CPUState* s, uint32_t first, uint32_t last) noexcept nogil:
@@ -353,14 +353,14 @@ cdef void code_page_written(void* ctx, uint32_t page) noexcept nogil:
     s.code_gen[page] += 1
     s.chain_epoch += 1
     s.mem.page_flags[page] &= ~PG_CODE
-    s.stop_at = 0
+    kick(s)
 
 
 cdef void memory_remapped(void* ctx) noexcept nogil:
     """Called by emu.memory when the physical page map changes: TLB entries hold host
     pointers, so they all go (the changed code pages were invalidated one by one)."""
     tlb_flush(<CPUState*>ctx, 0)
-    (<CPUState*>ctx).stop_at = 0          # leave the current block (cpu/decode.pxi)
+    kick(<CPUState*>ctx)          # leave the current block (cpu/decode.pxi)
 
 
 cdef void icache_flush(CPUState* s) noexcept nogil:
@@ -379,7 +379,7 @@ cdef void icache_flush(CPUState* s) noexcept nogil:
 # reach the chipset), at BLOCK_MAX instructions, or where the next instruction could
 # reach past its page or the CS limit (those run through fetch_insn). Blocks are keyed
 # by physical address and CS.D; a write to cached code bumps its page's code_gen,
-# which makes every block of the page stale, and sets stop_at = 0 so the loop leaves
+# which makes every block of the page stale, and kicks the loop so that it leaves
 # the block it is in. The loop also leaves a block when EIP is not where the block
 # goes on (a REP instruction rewound) or stop_at is reached.
 

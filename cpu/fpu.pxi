@@ -487,7 +487,7 @@ cdef bint fpu_pending(CPUState* s) noexcept nogil:
     else:
         s.eip = s.prev_eip
     s.halted = 1
-    s.stop_at = 0
+    kick(s)
     return 1
 
 

@@ -5,7 +5,10 @@ SETcc condition from its low nibble on every execution: a data-dependent branch 
 handler, which the host's branch predictor cannot learn per guest instruction. The
 generated handlers have the operation as a constant (alu() and cond() are inlined and
 fold to one case), and the decoder (cpu/ops_fast.pxi, specialize) puts them into the
-decoded instruction. Run by setup.py before cythonizing, with gen_optable.py.
+decoded instruction. The forms with only register operands end with chain()
+(cpu/loop.pxi): threaded dispatch to the next instruction of the block.
+
+Run by setup.py before cythonizing, with gen_optable.py.
 """
 import pathlib
 import sys
@@ -59,6 +62,8 @@ def alu_handler(op, form, bits, dst, src, store):
     else:
         body = "alu(s, %d, %s, %s, %d)" % (op, dst, src, bits)
         lines.append("    " + (body if op == CMP else store % body))
+        if "vrd(" not in src:
+            lines.append("    chain(s, i)")         # register operands: threaded
     return name, lines
 
 
@@ -75,7 +80,8 @@ def cond_handlers(cc):
     c = COND[cc]
     return [
         ("op32_cmov%s_reg" % c, ["    if cond(s, %d):" % cc,
-                                 "        s.regs[i.reg] = s.regs[i.rm]"]),
+                                 "        s.regs[i.reg] = s.regs[i.rm]",
+                                 "    chain(s, i)"]),
         ("op32_cmov%s_mem" % c, ["    cdef uint32_t v = vrd(s, i.seg, ea(s, i), 4)",
                                  "    if cond(s, %d):" % cc,
                                  "        s.regs[i.reg] = v"]),

@@ -8,7 +8,7 @@
 
 cdef inline bint intercepted(CPUState* s, int reason, uint32_t qual) noexcept nogil:
     if ((s.intercepts >> reason) & 1) != 0 and s.intercept_fn(s.intercept_ctx, reason, qual):
-        s.stop_at = 0                      # the state may have changed: leave the block
+        kick(s)                      # the state may have changed: leave the block
         return 1
     return 0
 

@@ -356,7 +356,7 @@ cdef class CPU:
 
     def request_stop(self):
         self.s.pending |= PEND_STOP
-        self.s.stop_at = 0
+        kick(self.s)
 
     def clear_stop(self):
         self.s.pending &= ~(<uint32_t>PEND_STOP)
@@ -370,11 +370,11 @@ cdef class CPU:
     def set_intr(self, bint level):
         self.s.intr = level
         if level:
-            self.s.stop_at = 0
+            kick(self.s)
 
     def nmi(self):
         self.s.pending |= PEND_NMI
-        self.s.stop_at = 0
+        kick(self.s)
 
     def smi(self):
         """The SMI# input: latched, and taken at the next instruction boundary
@@ -383,7 +383,7 @@ cdef class CPU:
         the state save area is written and after it is read: the chipset decodes
         SMRAM by it."""
         self.s.pending |= PEND_SMI
-        self.s.stop_at = 0
+        kick(self.s)
 
     @property
     def in_smm(self):

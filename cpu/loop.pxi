@@ -3,7 +3,7 @@
 # cpu_run executes instructions until the slice budget is used, the CPU halts, a
 # triple fault happens or a device asks to stop. The inner loop only compares icount
 # with stop_at; anything that needs attention between instructions (an interrupt
-# line, STI/MOV SS shadows, single-step, a stop request) sets stop_at = 0 so the loop
+# line, STI/MOV SS shadows, single-step, a stop request) calls kick (stop_at = 0) so the loop
 # falls into service(), which does the slow checks (debug exceptions: cpu/debug.pxi).
 # Faults longjmp to the setjmp in
 # cpu_run (Bochs does the same): handlers never test return codes.
@@ -84,7 +84,7 @@ cdef void do_interrupt(CPUState* s, int vec, bint has_err, uint32_t err,
         deliver_prot(s, vec, has_err, err, kind)
     else:
         deliver_real(s, vec)
-    s.stop_at = 0
+    kick(s)
 
 
 cdef void deliver_real(CPUState* s, int vec) noexcept nogil:
@@ -177,6 +177,25 @@ cdef inline uint32_t insn_eip(CPUState* s) noexcept nogil:
     return s.prev_eip
 
 
+cdef inline void kick(CPUState* s) noexcept nogil:
+    """Make the run loop stop after the instruction executing (interrupts, stop
+    requests, writes to cached code, breakpoint hits, mode changes): service() looks at
+    what it has to do then. In a block this moves blk_stop, where the block loop and
+    the threaded handlers (chain) stop, so no instruction tests stop_at."""
+    s.stop_at = 0
+    if s.cur != NULL:
+        s.blk_stop = s.cur + 1
+
+
+cdef inline void chain(CPUState* s, Insn* i) noexcept nogil:
+    """The end of a threaded handler (cpu/gen_fast.py): jump straight to the next
+    instruction's handler, as the block loop would call it, unless that is blk_stop."""
+    cdef Insn* n = i + 1
+    if n != s.blk_stop:
+        s.cur = n
+        n.fn(s, n)                        # a tail call: the compiler makes it a jump
+
+
 cdef inline void keep_esp(CPUState* s) noexcept nogil:
     """For a handler that changes ESP and may fault afterwards (POP r/m, PUSHA, ENTER
     among those that go on in a block): ESP is put back if it faults. It clears
@@ -206,8 +225,8 @@ cdef void execute(CPUState* s) noexcept nogil:
     is delivered (exception_entry), and by cur_icount()/insn_eip() for the few
     handlers and devices that look at them mid-block. Only a control transfer or the
     last instruction of a block can change EIP; anything that needs the loop to stop
-    (an interrupt, a stop request, a write to cached code, a breakpoint hit) sets
-    stop_at = 0, which is checked after every instruction."""
+    (an interrupt, a stop request, a write to cached code, a breakpoint hit) calls
+    kick(), which ends the block after the current instruction."""
     cdef Insn* i
     cdef Insn* last
     cdef Block* b
@@ -235,6 +254,7 @@ cdef void execute(CPUState* s) noexcept nogil:
             s.prev_esp = s.regs[ESP]
             i = fetch_insn(s)
             s.eip = (s.eip + i.len) & s.eip_mask
+            s.blk_stop = i + 1
             i.fn(s, i)
             s.icount += 1
             continue
@@ -243,12 +263,11 @@ cdef void execute(CPUState* s) noexcept nogil:
         eip0 = s.eip
         s.blk_first = i
         s.blk_eip = eip0
-        while i != last:
+        s.blk_stop = last
+        while i != s.blk_stop:
             s.cur = i
-            i.fn(s, i)
-            i += 1
-            if s.stop_at == 0:
-                break
+            i.fn(s, i)                 # threaded handlers go on themselves (chain)
+            i = s.cur + 1
         if i != last or s.stop_at == 0:
             # stopped before the last instruction (kick, or an x87 freeze: cur_redo)
             s.cur = i
@@ -264,6 +283,7 @@ cdef void execute(CPUState* s) noexcept nogil:
         s.prev_eip = eip0 + b.bytes - i.len
         s.prev_esp = s.regs[ESP]
         s.eip = eip0 + b.bytes
+        s.blk_stop = i + 1
         i.fn(s, i)
         s.icount += 1
         # where the block went: a link skips the TLB and block table lookups
@@ -278,7 +298,7 @@ cdef void execute(CPUState* s) noexcept nogil:
 cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
     cdef int r
     s.slice_end = s.icount + budget
-    s.stop_at = 0
+    kick(s)
     hx_run_begin(s.hx)             # the x87 keeps the guest's control word (cpu/fpu.pxi)
     if setjmp(s.jb):
         if exception_entry(s):

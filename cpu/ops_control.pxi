@@ -191,7 +191,7 @@ cdef void op_hlt(CPUState* s, Insn* i) noexcept nogil:
     if intercepted(s, ICPT_HLT, 0):
         return
     s.halted = 1
-    s.stop_at = 0
+    kick(s)
 
 
 cdef void op_bound(CPUState* s, Insn* i) noexcept nogil:

@@ -6,6 +6,10 @@
 # the generic handlers they replace (cpu/ops_move.pxi, cpu/ops_alu.pxi). The _bd forms
 # are for a 32-bit address of base + displacement (no index register), the most common
 # memory operand: their effective address is one load and one add.
+#
+# Handlers with register operands only (they cannot fault or call out) end with chain():
+# they jump straight to the next instruction's handler (cpu/loop.pxi), which saves the
+# run loop's return, test and call and gives each its own indirect jump.
 
 cdef inline uint32_t ea_bd(CPUState* s, Insn* i) noexcept nogil:
     """ea() of a 32-bit base + displacement operand (the base may be REG_NONE)."""
@@ -14,6 +18,7 @@ cdef inline uint32_t ea_bd(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op32_mov_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = s.regs[i.rm]
+    chain(s, i)
 
 
 cdef void op32_mov_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
@@ -26,6 +31,7 @@ cdef void op32_mov_Gv_Ev_bd(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op32_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.rm] = s.regs[i.reg]
+    chain(s, i)
 
 
 cdef void op32_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
@@ -38,6 +44,7 @@ cdef void op32_mov_Ev_Gv_bd(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op32_movzx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = get_reg(s, i.rm, 1)
+    chain(s, i)
 
 
 cdef void op32_movzx_Gv_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
@@ -46,6 +53,7 @@ cdef void op32_movzx_Gv_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op32_movzx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = s.regs[i.rm] & 0xFFFF
+    chain(s, i)
 
 
 cdef void op32_movzx_Gv_Ew_mem(CPUState* s, Insn* i) noexcept nogil:
@@ -54,6 +62,7 @@ cdef void op32_movzx_Gv_Ew_mem(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op8_mov_Gb_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
     set_reg(s, i.reg, get_reg(s, i.rm, 1), 1)
+    chain(s, i)
 
 
 cdef void op8_mov_Gb_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
@@ -70,10 +79,12 @@ cdef void op16_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op32_inc_r(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.op & 7] = incdec(s, s.regs[i.op & 7], 32, 0)
+    chain(s, i)
 
 
 cdef void op32_dec_r(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.op & 7] = incdec(s, s.regs[i.op & 7], 32, 1)
+    chain(s, i)
 
 
 cdef void op32_push_r(CPUState* s, Insn* i) noexcept nogil:
@@ -87,6 +98,7 @@ cdef void op32_pop_r(CPUState* s, Insn* i) noexcept nogil:
 
 cdef void op32_lea(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.reg] = ea(s, i)
+    chain(s, i)
 
 
 cdef void op32_imul_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -94,6 +106,7 @@ cdef void op32_imul_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
     cdef uint32_t lo = <uint32_t>p
     s.regs[i.reg] = lo
     mul_flags(s, lo, 32, p != <int32_t>lo)
+    chain(s, i)
 
 
 cdef void op32_imul_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
@@ -112,6 +125,7 @@ cdef void op32_shl_r_Ib(CPUState* s, Insn* i) noexcept nogil:
         cf = (d >> (32 - cnt)) & 1
         s.regs[i.rm] = res
         set_shift_flags(s, res, 32, cf, cf ^ (res >> 31))
+    chain(s, i)
 
 
 cdef void op32_shr_r_Ib(CPUState* s, Insn* i) noexcept nogil:
@@ -120,6 +134,7 @@ cdef void op32_shr_r_Ib(CPUState* s, Insn* i) noexcept nogil:
         res = d >> cnt
         s.regs[i.rm] = res
         set_shift_flags(s, res, 32, d >> (cnt - 1), (d >> (cnt - 1)) >> 31)
+    chain(s, i)
 
 
 cdef void op32_sar_r_Ib(CPUState* s, Insn* i) noexcept nogil:
@@ -129,6 +144,7 @@ cdef void op32_sar_r_Ib(CPUState* s, Insn* i) noexcept nogil:
         res = <uint32_t>(sd >> cnt)
         s.regs[i.rm] = res
         set_shift_flags(s, res, 32, <uint32_t>(sd >> (cnt - 1)), 0)
+    chain(s, i)
 
 
 cdef enum:

@@ -283,7 +283,7 @@ cdef void op_sti(CPUState* s, Insn* i) noexcept nogil:
     if not (s.flags & F_IF):
         s.flags |= F_IF
         s.inhibit_until = s.icount + 2     # the next instruction completes first
-        s.stop_at = 0
+        kick(s)
 
 
 # ---- conversions ----

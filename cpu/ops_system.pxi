@@ -593,7 +593,7 @@ cdef void enter_flat(CPUState* s, uint16_t cs, uint32_t dpl_bits, int cpl) noexc
     set_seg_cache(s, SEG_SS, <uint16_t>(cs + 8), 0, 0xFFFFFFFFU, AR_FLAT_DATA | dpl_bits, 1)
     s.cpl = cpl
     update_perms(s)
-    s.stop_at = 0
+    kick(s)
 
 
 cdef void op_sysenter(CPUState* s, Insn* i) noexcept nogil:

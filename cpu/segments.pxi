@@ -87,7 +87,7 @@ cdef void ss_shadow(CPUState* s) noexcept nogil:
     completes (SDM 6.8.3). STI's shadow holds back interrupts only, hence two fields."""
     s.inhibit_until = s.icount + 2
     s.db_hold_until = s.icount + 2
-    s.stop_at = 0
+    kick(s)
 
 
 cdef void set_seg_cache(CPUState* s, int sg, uint16_t sel, uint32_t base, uint32_t limit,
@@ -119,7 +119,7 @@ cdef void update_mode(CPUState* s) noexcept nogil:
     if old_paging != s.paging or old_pae != s.pae or old_nxe != s.nxe:
         tlb_flush(s, 0)
     update_perms(s)
-    s.stop_at = 0
+    kick(s)
 
 
 cdef void write_eflags(CPUState* s, uint32_t v, uint32_t mask) noexcept nogil:
@@ -133,7 +133,7 @@ cdef void write_eflags(CPUState* s, uint32_t v, uint32_t mask) noexcept nogil:
         update_mode(s)
     elif (old ^ new) & F_AC:
         update_perms(s)
-    s.stop_at = 0                          # IF/TF may have changed
+    kick(s)                          # IF/TF may have changed
 
 
 cdef void set_a20(CPUState* s, bint enabled) noexcept nogil:

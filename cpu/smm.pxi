@@ -232,4 +232,4 @@ cdef void op_rsm(CPUState* s, Insn* i) noexcept nogil:
     # auto HALT restart: back into the HLT (its EIP was saved past it), unless the
     # handler cleared the flag to continue after it
     s.halted = (restart >> 16) & 1
-    s.stop_at = 0
+    kick(s)

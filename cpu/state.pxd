@@ -397,6 +397,7 @@ ctypedef struct CPUState:
     # prev_eip are those of the block's start and the instruction cur points to is
     # executing; cur_icount() and insn_eip() tell the exact values
     Insn* cur
+    Insn* blk_stop            # the block loop and chain() run up to here (kick moves it)
     Insn* blk_first
     uint32_t blk_eip          # EIP of blk_first (whose pa is the block's)
     uint8_t cur_redo          # the instruction at cur is to run again (x87 freeze)

@@ -127,7 +127,7 @@ cdef void task_switch(CPUState* s, uint32_t nsel, Desc* nd, int source,
     load_task_state(s, &t, nbig, ext)
     if t.trap:
         s.db_trap |= DR6_BT                # a trap before the task's first instruction
-        s.stop_at = 0
+        kick(s)
 
 
 cdef void load_task_state(CPUState* s, TSSImage* t, bint big, uint32_t ext) noexcept nogil:
