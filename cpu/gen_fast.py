@@ -22,17 +22,18 @@ COND = ("o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "
         "le", "g")
 
 # ALU forms: (name, operand bits, destination value, source value, how the result is
-# stored: a format of r, or None for a memory destination (read-modify-write, below),
-# generic handler for the slow path of that). In the order of the ALU_* form
+# stored: a format of r). A destination None is memory (read-modify-write; the last
+# item is then the generic handler for the slow path); a source (offset, generic
+# handler) is memory read through host_rd. In the order of the ALU_* form
 # constants of cpu/ops_fast.pxi.
 ALU_FORMS = (
     ("Ev_Gv_reg", 32, "s.regs[i.rm]", "s.regs[i.reg]", "s.regs[i.rm] = %s"),
     ("Gv_Ev_reg", 32, "s.regs[i.reg]", "s.regs[i.rm]", "s.regs[i.reg] = %s"),
-    ("Gv_Ev_mem", 32, "s.regs[i.reg]", "vrd(s, i.seg, ea(s, i), 4)", "s.regs[i.reg] = %s"),
+    ("Gv_Ev_mem", 32, "s.regs[i.reg]", ("ea(s, i)", "op_alu_Gv_Ev"), "s.regs[i.reg] = %s"),
     ("Ev_Iz_reg", 32, "s.regs[i.rm]", "i.imm", "s.regs[i.rm] = %s"),
-    ("Gv_Ev_bd", 32, "s.regs[i.reg]", "vrd(s, i.seg, ea_bd(s, i), 4)", "s.regs[i.reg] = %s"),
+    ("Gv_Ev_bd", 32, "s.regs[i.reg]", ("ea_bd(s, i)", "op_alu_Gv_Ev"), "s.regs[i.reg] = %s"),
     ("Gb_Eb_reg", 8, "get_reg(s, i.reg, 1)", "get_reg(s, i.rm, 1)", "set_reg(s, i.reg, %s, 1)"),
-    ("Gb_Eb_mem", 8, "get_reg(s, i.reg, 1)", "vrd(s, i.seg, ea(s, i), 1)",
+    ("Gb_Eb_mem", 8, "get_reg(s, i.reg, 1)", ("ea(s, i)", "op_alu_Gb_Eb"),
      "set_reg(s, i.reg, %s, 1)"),
     ("AL_Ib", 8, "s.regs[EAX] & 0xFF", "i.imm", "set_reg(s, EAX, %s, 1)"),
     ("eAX_Iz", 32, "s.regs[EAX]", "i.imm", "s.regs[EAX] = %s"),
@@ -48,7 +49,14 @@ def alu_handler(op, form, bits, dst, src, store):
     name = "op%d_%s_%s" % (bits, ALU_OPS[op], form)
     lines = ["cdef void %s(CPUState* s, Insn* i) noexcept nogil:" % name]
     if dst is None and op == CMP:
-        lines.append("    alu(s, 7, vrd(s, i.seg, ea(s, i), 4), %s, 32)" % src)
+        lines += ["    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 4)",
+                  "    cdef uint32_t v",
+                  "    if h == NULL:",
+                  "        %s(s, i)" % store,
+                  "        return",
+                  "    memcpy(&v, h, 4)",
+                  "    alu(s, 7, v, %s, 32)" % src,
+                  "    chain(s, i)"]
     elif dst is None:
         lines += ["    cdef uint32_t lin = seg_check(s, i.seg, ea(s, i), 4, 1)",
                   "    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]",
@@ -58,12 +66,21 @@ def alu_handler(op, form, bits, dst, src, store):
                   "        return",
                   "    memcpy(&v, e.host + x, 4)",
                   "    v = alu(s, %d, v, %s, 32)" % (op, src),
-                  "    memcpy(e.host + x, &v, 4)"]
+                  "    memcpy(e.host + x, &v, 4)",
+                  "    chain(s, i)"]
     else:
+        if isinstance(src, tuple):
+            offset, generic = src
+            lines += ["    cdef uint8_t* h = host_rd(s, i.seg, %s, %d)" % (offset, bits // 8),
+                      "    cdef uint%d_t x" % bits,
+                      "    if h == NULL:",
+                      "        %s(s, i)" % generic,
+                      "        return",
+                      "    memcpy(&x, h, %d)" % (bits // 8)]
+            src = "x"
         body = "alu(s, %d, %s, %s, %d)" % (op, dst, src, bits)
         lines.append("    " + (body if op == CMP else store % body))
-        if "vrd(" not in src:
-            lines.append("    chain(s, i)")         # register operands: threaded
+        lines.append("    chain(s, i)")             # threaded (cpu/loop.pxi)
     return name, lines
 
 

@@ -372,6 +372,29 @@ cdef void sys_wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil
 # ---------------------------------------------------------------------------------
 # Segment:offset access
 
+cdef inline uint8_t* host_rd(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
+    """Where the size bytes at sg:off are in host memory when the fast path may read
+    them there (segment checks done: a violation raises), else NULL. For handlers that
+    end in a tail call: on NULL they run their generic form, which redoes the access
+    through the slow path, so the fast path needs no saved registers."""
+    cdef uint32_t lin = off if (s.flat_r >> sg) & 1 else seg_check(s, sg, off, size, 0)
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.rbase
+    if x <= <uint32_t>(0x1000 - size):
+        return e.host + x
+    return NULL
+
+
+cdef inline uint8_t* host_wr(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
+    """host_rd for a write."""
+    cdef uint32_t lin = off if (s.flat_w >> sg) & 1 else seg_check(s, sg, off, size, 1)
+    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]
+    cdef uint32_t x = lin - e.wbase
+    if x <= <uint32_t>(0x1000 - size):
+        return e.host + x
+    return NULL
+
+
 cdef inline uint32_t vrd(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
     """Read size bytes at sg:off. A flat segment (CPUState.flat_r) needs no check on
     the fast path: the offset is the linear address."""

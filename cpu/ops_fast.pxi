@@ -7,9 +7,10 @@
 # are for a 32-bit address of base + displacement (no index register), the most common
 # memory operand: their effective address is one load and one add.
 #
-# Handlers with register operands only (they cannot fault or call out) end with chain():
-# they jump straight to the next instruction's handler (cpu/loop.pxi), which saves the
-# run loop's return, test and call and gives each its own indirect jump.
+# Handlers end with chain() where nothing before it can call out (register operands,
+# or a memory access that hit the fast path; its miss ends in a tail call to the generic
+# handler): they jump straight to the next instruction's handler (cpu/loop.pxi), which
+# saves the run loop's return, test and call and gives each its own indirect jump.
 
 cdef inline uint32_t ea_bd(CPUState* s, Insn* i) noexcept nogil:
     """ea() of a 32-bit base + displacement operand (the base may be REG_NONE)."""
@@ -22,11 +23,21 @@ cdef void op32_mov_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_mov_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 4)
+    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 4)
+    if h == NULL:
+        op_mov_Gv_Ev(s, i)
+        return
+    memcpy(&s.regs[i.reg], h, 4)
+    chain(s, i)
 
 
 cdef void op32_mov_Gv_Ev_bd(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = vrd(s, i.seg, ea_bd(s, i), 4)
+    cdef uint8_t* h = host_rd(s, i.seg, ea_bd(s, i), 4)
+    if h == NULL:
+        op_mov_Gv_Ev(s, i)
+        return
+    memcpy(&s.regs[i.reg], h, 4)
+    chain(s, i)
 
 
 cdef void op32_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -35,11 +46,21 @@ cdef void op32_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
-    vwr(s, i.seg, ea(s, i), s.regs[i.reg], 4)
+    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 4)
+    if h == NULL:
+        op_mov_Ev_Gv(s, i)
+        return
+    memcpy(h, &s.regs[i.reg], 4)
+    chain(s, i)
 
 
 cdef void op32_mov_Ev_Gv_bd(CPUState* s, Insn* i) noexcept nogil:
-    vwr(s, i.seg, ea_bd(s, i), s.regs[i.reg], 4)
+    cdef uint8_t* h = host_wr(s, i.seg, ea_bd(s, i), 4)
+    if h == NULL:
+        op_mov_Ev_Gv(s, i)
+        return
+    memcpy(h, &s.regs[i.reg], 4)
+    chain(s, i)
 
 
 cdef void op32_movzx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -48,7 +69,12 @@ cdef void op32_movzx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_movzx_Gv_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 1)
+    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 1)
+    if h == NULL:
+        op_movzx_Gv_Eb(s, i)
+        return
+    s.regs[i.reg] = h[0]
+    chain(s, i)
 
 
 cdef void op32_movzx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -57,7 +83,14 @@ cdef void op32_movzx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_movzx_Gv_Ew_mem(CPUState* s, Insn* i) noexcept nogil:
-    s.regs[i.reg] = vrd(s, i.seg, ea(s, i), 2)
+    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 2)
+    cdef uint16_t w
+    if h == NULL:
+        op_movzx_Gv_Ew(s, i)
+        return
+    memcpy(&w, h, 2)
+    s.regs[i.reg] = w
+    chain(s, i)
 
 
 cdef void op8_mov_Gb_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
@@ -66,15 +99,31 @@ cdef void op8_mov_Gb_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op8_mov_Gb_Eb_mem(CPUState* s, Insn* i) noexcept nogil:
-    set_reg(s, i.reg, vrd(s, i.seg, ea(s, i), 1), 1)
+    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 1)
+    if h == NULL:
+        op_mov_Gb_Eb(s, i)
+        return
+    set_reg(s, i.reg, h[0], 1)
+    chain(s, i)
 
 
 cdef void op8_mov_Eb_Gb_mem(CPUState* s, Insn* i) noexcept nogil:
-    vwr(s, i.seg, ea(s, i), get_reg(s, i.reg, 1), 1)
+    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 1)
+    if h == NULL:
+        op_mov_Eb_Gb(s, i)
+        return
+    h[0] = <uint8_t>get_reg(s, i.reg, 1)
+    chain(s, i)
 
 
 cdef void op16_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
-    vwr(s, i.seg, ea(s, i), s.regs[i.reg] & 0xFFFF, 2)
+    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 2)
+    cdef uint16_t w = <uint16_t>s.regs[i.reg]
+    if h == NULL:
+        op_mov_Ev_Gv(s, i)
+        return
+    memcpy(h, &w, 2)
+    chain(s, i)
 
 
 cdef void op32_inc_r(CPUState* s, Insn* i) noexcept nogil:
