@@ -99,9 +99,13 @@ def cond_handlers(cc):
         ("op32_cmov%s_reg" % c, ["    if cond(s, %d):" % cc,
                                  "        s.regs[i.reg] = s.regs[i.rm]",
                                  "    chain(s, i)"]),
-        ("op32_cmov%s_mem" % c, ["    cdef uint32_t v = vrd(s, i.seg, ea(s, i), 4)",
+        ("op32_cmov%s_mem" % c, ["    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 4)",
+                                 "    if h == NULL:",
+                                 "        op_cmovcc(s, i)",
+                                 "        return",
                                  "    if cond(s, %d):" % cc,
-                                 "        s.regs[i.reg] = v"]),
+                                 "        memcpy(&s.regs[i.reg], h, 4)",
+                                 "    chain(s, i)"]),
         ("op_set%s" % c, ["    rm_write(s, i, cond(s, %d), 1)" % cc]),
     ]
 

@@ -137,12 +137,63 @@ cdef void op32_dec_r(CPUState* s, Insn* i) noexcept nogil:
 
 
 cdef void op32_push_r(CPUState* s, Insn* i) noexcept nogil:
-    push(s, s.regs[i.op & 7], 4)          # PUSH ESP pushes the old value
+    cdef uint32_t nsp = s.regs[ESP] - 4
+    cdef uint8_t* h
+    if not s.stack32:
+        op_push_r(s, i)
+        return
+    h = host_wr(s, SEG_SS, nsp, 4)
+    if h == NULL:
+        op_push_r(s, i)
+        return
+    memcpy(h, &s.regs[i.op & 7], 4)       # PUSH ESP pushes the old value
+    s.regs[ESP] = nsp
+    chain(s, i)
 
 
 cdef void op32_pop_r(CPUState* s, Insn* i) noexcept nogil:
-    cdef uint32_t v = pop(s, 4)
+    cdef uint8_t* h
+    cdef uint32_t v
+    if not s.stack32:
+        op_pop_r(s, i)
+        return
+    h = host_rd(s, SEG_SS, s.regs[ESP], 4)
+    if h == NULL:
+        op_pop_r(s, i)
+        return
+    memcpy(&v, h, 4)
+    s.regs[ESP] += 4
     s.regs[i.op & 7] = v                  # POP ESP: the popped value wins
+    chain(s, i)
+
+
+cdef void op32_mov_r_Iz(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.op & 7] = i.imm
+    chain(s, i)
+
+
+cdef void op32_mov_Ev_Iz_mem(CPUState* s, Insn* i) noexcept nogil:
+    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 4)
+    if h == NULL:
+        op_mov_Ev_Iz(s, i)
+        return
+    memcpy(h, &i.imm, 4)
+    chain(s, i)
+
+
+cdef void op32_test_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
+    set_lazy(s, LF_LOGIC, s.regs[i.rm], s.regs[i.reg], s.regs[i.rm] & s.regs[i.reg], 32)
+    chain(s, i)
+
+
+cdef void op32_movsx_Gv_Eb_reg(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = <uint32_t><int32_t><int8_t>get_reg(s, i.rm, 1)
+    chain(s, i)
+
+
+cdef void op32_movsx_Gv_Ew_reg(CPUState* s, Insn* i) noexcept nogil:
+    s.regs[i.reg] = <uint32_t><int32_t><int16_t>s.regs[i.rm]
+    chain(s, i)
 
 
 cdef void op32_lea(CPUState* s, Insn* i) noexcept nogil:
@@ -280,6 +331,16 @@ cdef void specialize(Insn* i) noexcept nogil:
         i.fn = op32_push_r
     elif f == op_pop_r:
         i.fn = op32_pop_r
+    elif f == op_mov_r_Iz:
+        i.fn = op32_mov_r_Iz
+    elif f == op_mov_Ev_Iz and i.mod != 3:
+        i.fn = op32_mov_Ev_Iz_mem
+    elif f == op_test_Ev_Gv and i.mod == 3:
+        i.fn = op32_test_Ev_Gv_reg
+    elif f == op_movsx_Gv_Eb and i.mod == 3:
+        i.fn = op32_movsx_Gv_Eb_reg
+    elif f == op_movsx_Gv_Ew and i.mod == 3:
+        i.fn = op32_movsx_Gv_Ew_reg
     elif i.mod == 3 and f == op_shl_Ev_Ib:
         i.fn = op32_shl_r_Ib
     elif i.mod == 3 and f == op_shr_Ev_Ib:
