@@ -58,8 +58,9 @@ class BiosPC:
     def wait_for_boot_failure(self):
         """Run POST and the boot attempt up to INT 18h's wait for a key: the CPU in the
         HLT of INT 16h's wait loop, no interrupt in service."""
-        # small steps at the end: the guest time that passes in the wait stays short
-        self.run_until(b"No bootable device.\n")
+        # small steps: once the BIOS has printed its message it waits in HLT, where
+        # every instruction of a chunk can cost a timer tick of guest time
+        self.run_until(b"No bootable device.\n", chunk=2000)
         self.run_until(b"Press a key to try again.\n", chunk=2000)
         # chunks until the first HLT (guest time jumps past the run's own 10 ns per
         # instruction), then single steps to the next one
