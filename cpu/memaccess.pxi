@@ -372,6 +372,30 @@ cdef void sys_wr(CPUState* s, uint32_t lin, uint32_t v, int size) noexcept nogil
 # ---------------------------------------------------------------------------------
 # Segment:offset access
 
+cdef inline uint32_t host_load(uint8_t* p, int size) noexcept nogil:
+    """size (1, 2 or 4; a constant where inlined, or not) bytes at p, with no call to
+    memcpy for a run-time size."""
+    cdef uint32_t v
+    cdef uint16_t w
+    if size == 4:
+        memcpy(&v, p, 4)
+        return v
+    if size == 2:
+        memcpy(&w, p, 2)
+        return w
+    return p[0]
+
+
+cdef inline void host_store(uint8_t* p, uint32_t v, int size) noexcept nogil:
+    cdef uint16_t w = <uint16_t>v
+    if size == 4:
+        memcpy(p, &v, 4)
+    elif size == 2:
+        memcpy(p, &w, 2)
+    else:
+        p[0] = <uint8_t>v
+
+
 cdef inline uint8_t* host_rd(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
     """Where the size bytes at sg:off are in host memory when the fast path may read
     them there (segment checks done: a violation raises), else NULL. For handlers that
@@ -399,13 +423,12 @@ cdef inline uint32_t vrd(CPUState* s, int sg, uint32_t off, int size) noexcept n
     """Read size bytes at sg:off. A flat segment (CPUState.flat_r) needs no check on
     the fast path: the offset is the linear address."""
     cdef TLBFast* e
-    cdef uint32_t x, v = 0
+    cdef uint32_t x
     if (s.flat_r >> sg) & 1:
         e = &s.tlbc[(off >> 12) & TLB_MASK]
         x = off - e.rbase
         if x <= <uint32_t>(0x1000 - size):
-            memcpy(&v, e.host + x, size)
-            return v
+            return host_load(e.host + x, size)
     return rd(s, seg_check(s, sg, off, size, 0), size)
 
 
@@ -416,7 +439,7 @@ cdef inline void vwr(CPUState* s, int sg, uint32_t off, uint32_t v, int size) no
         e = &s.tlbc[(off >> 12) & TLB_MASK]
         x = off - e.wbase
         if x <= <uint32_t>(0x1000 - size):
-            memcpy(e.host + x, &v, size)
+            host_store(e.host + x, v, size)
             return
     wr(s, seg_check(s, sg, off, size, 1), v, size)
 
