@@ -58,15 +58,14 @@ def alu_handler(op, form, bits, dst, src, store):
                   "    alu(s, 7, v, %s, 32)" % src,
                   "    chain(s, i)"]
     elif dst is None:
-        lines += ["    cdef uint32_t lin = seg_check(s, i.seg, ea(s, i), 4, 1)",
-                  "    cdef TLBFast* e = &s.tlbc[(lin >> 12) & TLB_MASK]",
-                  "    cdef uint32_t x = lin - e.wbase, v",
-                  "    if x > 0xFFC:",
+        lines += ["    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 4)",
+                  "    cdef uint32_t v",
+                  "    if h == NULL:",
                   "        %s(s, i)" % store,
                   "        return",
-                  "    memcpy(&v, e.host + x, 4)",
+                  "    memcpy(&v, h, 4)",
                   "    v = alu(s, %d, v, %s, 32)" % (op, src),
-                  "    memcpy(e.host + x, &v, 4)",
+                  "    memcpy(h, &v, 4)",
                   "    chain(s, i)"]
     else:
         if isinstance(src, tuple):

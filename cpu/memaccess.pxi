@@ -420,27 +420,18 @@ cdef inline uint8_t* host_wr(CPUState* s, int sg, uint32_t off, int size) noexce
 
 
 cdef inline uint32_t vrd(CPUState* s, int sg, uint32_t off, int size) noexcept nogil:
-    """Read size bytes at sg:off. A flat segment (CPUState.flat_r) needs no check on
-    the fast path: the offset is the linear address."""
-    cdef TLBFast* e
-    cdef uint32_t x
-    if (s.flat_r >> sg) & 1:
-        e = &s.tlbc[(off >> 12) & TLB_MASK]
-        x = off - e.rbase
-        if x <= <uint32_t>(0x1000 - size):
-            return host_load(e.host + x, size)
+    """Read size bytes at sg:off: host_rd's fast path, else the checks and rd()."""
+    cdef uint8_t* h = host_rd(s, sg, off, size)
+    if h != NULL:
+        return host_load(h, size)
     return rd(s, seg_check(s, sg, off, size, 0), size)
 
 
 cdef inline void vwr(CPUState* s, int sg, uint32_t off, uint32_t v, int size) noexcept nogil:
-    cdef TLBFast* e
-    cdef uint32_t x
-    if (s.flat_w >> sg) & 1:
-        e = &s.tlbc[(off >> 12) & TLB_MASK]
-        x = off - e.wbase
-        if x <= <uint32_t>(0x1000 - size):
-            host_store(e.host + x, v, size)
-            return
+    cdef uint8_t* h = host_wr(s, sg, off, size)
+    if h != NULL:
+        host_store(h, v, size)
+        return
     wr(s, seg_check(s, sg, off, size, 1), v, size)
 
 
