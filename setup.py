@@ -8,6 +8,7 @@ from setuptools import Extension, find_packages, setup
 HERE = os.path.dirname(os.path.abspath(__file__))
 subprocess.check_call([sys.executable, os.path.join(HERE, "cpu", "gen_optable.py")])
 subprocess.check_call([sys.executable, os.path.join(HERE, "cpu", "gen_fast.py")])
+subprocess.check_call([sys.executable, os.path.join(HERE, "cpu", "gen_x87.py")])
 # pyx86's BIOS image (bios/out/bios.bin), built with the same gcc and binutils
 subprocess.check_call([sys.executable, "-m", "bios", "build"], cwd=HERE)
 

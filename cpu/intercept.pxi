@@ -7,9 +7,11 @@
 # layer will switch to the host there; a debugger may just observe and return 0).
 
 cdef inline bint intercepted(CPUState* s, int reason, uint32_t qual) noexcept nogil:
-    if ((s.intercepts >> reason) & 1) != 0 and s.intercept_fn(s.intercept_ctx, reason, qual):
-        kick(s)                      # the state may have changed: leave the block
-        return 1
+    if ((s.intercepts >> reason) & 1) != 0:
+        x87_release(s)               # a call into Python (cpu/x87_host.pxi)
+        if s.intercept_fn(s.intercept_ctx, reason, qual):
+            kick(s)                  # the state may have changed: leave the block
+            return 1
     return 0
 
 

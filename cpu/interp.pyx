@@ -38,6 +38,8 @@ include "ops_system.pxi"
 include "smm.pxi"
 include "fpu.pxi"
 include "ops_x87.pxi"
+include "x87_host.pxi"
+include "ops_x87_host_gen.pxi"
 include "simd.pxi"
 include "ops_mmx.pxi"
 include "ops_sse.pxi"
@@ -50,6 +52,7 @@ init_optable()
 init_fast_tables()
 init_blocks()
 init_x87()
+init_x87_host()
 
 STOP_NAMES = {STOP_SLICE: "slice", STOP_HLT: "hlt", STOP_TRIPLE: "triple-fault",
               STOP_REQUEST: "stop-request"}

@@ -123,6 +123,7 @@ cdef int service(CPUState* s) noexcept nogil:
             s.nmi_blocked = 1
             wake_and_deliver(s, EXC_NMI)
         elif s.intr and (s.flags & F_IF):
+            x87_release(s)             # a call into Python (cpu/x87_host.pxi)
             vec = s.intr_ack(s.io_ctx)
             if vec >= 0:
                 wake_and_deliver(s, vec)
@@ -302,12 +303,14 @@ cdef int cpu_run(CPUState* s, uint64_t budget) noexcept nogil:
     hx_run_begin(s.hx)             # the x87 keeps the guest's control word (cpu/fpu.pxi)
     if setjmp(s.jb):
         if exception_entry(s):
+            x87_release(s)
             hx_run_end(s.hx)
             s.stop_reason = STOP_TRIPLE
             return STOP_TRIPLE
     while True:
         r = service(s)
         if r:
+            x87_release(s)
             hx_run_end(s.hx)
             s.stop_reason = r
             return r

@@ -60,6 +60,7 @@ cdef uint32_t phys_read(CPUState* s, uint64_t pa, int size) noexcept nogil:
             memcpy(&v, h + (pa & 0xFFF), size)
             return v
         if size != 3:
+            x87_release(s)                # a call into Python (cpu/x87_host.pxi)
             return m.mmio_read(m.mmio_ctx, <uint32_t>pa, size)
     for k in range(size):
         v |= phys_read(s, pa + k, 1) << (8 * k)
@@ -83,6 +84,7 @@ cdef void phys_write(CPUState* s, uint64_t pa, uint32_t v, int size) noexcept no
     if f & PG_ROM:
         return
     if f & PG_MMIO:
+        x87_release(s)
         m.mmio_write(m.mmio_ctx, <uint32_t>pa, v, size)
         return
     memcpy(m.page_host[page] + (pa & 0xFFF), &v, size)

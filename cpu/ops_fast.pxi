@@ -274,6 +274,13 @@ cdef void specialize(Insn* i) noexcept nogil:
     if f == op_jcc:
         i.fn = jcc_fn[i.op & 15]
         return
+    if f == op_esc:
+        # x87 instructions the host x87 runs (cpu/x87_host.pxi, cpu/gen_x87.py)
+        f = x87_host_fn[(i.op & 7) * 64 + (i.reg << 3) + i.rm if i.mod == 3 else
+                        512 + (i.op & 7) * 8 + i.reg]
+        if f != NULL:
+            i.fn = f
+        return
     if f == op_setcc:
         i.fn = cond_fn[(i.op & 15) * 3 + 2]
         return

@@ -10,11 +10,13 @@ cdef inline void check_io(CPUState* s, uint32_t port, int size) noexcept nogil:
 
 cdef inline uint32_t port_read(CPUState* s, uint32_t port, int size) noexcept nogil:
     watch_io(s, port, size)
+    x87_release(s)                        # a call into Python (cpu/x87_host.pxi)
     return s.port_in(s.io_ctx, <uint16_t>port, size) & size_mask(8 * size)
 
 
 cdef inline void port_write(CPUState* s, uint32_t port, uint32_t v, int size) noexcept nogil:
     watch_io(s, port, size)
+    x87_release(s)
     s.port_out(s.io_ctx, <uint16_t>port, v & size_mask(8 * size), size)
 
 

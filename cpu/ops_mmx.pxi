@@ -145,6 +145,7 @@ cdef bint mmx_xmm_enter(CPUState* s, Insn* i) noexcept nogil:
     """SSE/SSE2 instructions between MMX and XMM registers (MOVQ2DQ, MOVDQ2Q, the MMX
     conversions): SSE checks, then a pending x87 exception. Returns 1: do not run."""
     sse_enter(s)
+    x87_release(s)
     return (s.fsw & FSW_ES) != 0 and fpu_pending(s)
 
 

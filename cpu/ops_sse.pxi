@@ -341,6 +341,7 @@ cdef void op_fxsave(CPUState* s, Insn* i) noexcept nogil:
         raise_exc(s, EXC_NM, 0, 0)
     lin = simd_lin(s, i, FXSAVE_BYTES, 1, 1)
     translate(s, lin + FXSAVE_BYTES - 1, 1, s.cpl == 3)
+    x87_release(s)                  # cpu/x87_host.pxi
     n = fxsave_image(s, img)
     if n == 288:
         lin_write(s, lin, img, n)
@@ -360,6 +361,7 @@ cdef void op_fxrstor(CPUState* s, Insn* i) noexcept nogil:
     if s.cr0 & (CR0_EM | CR0_TS):
         raise_exc(s, EXC_NM, 0, 0)
     lin_read(s, simd_lin(s, i, FXSAVE_BYTES, 0, 1), img, 288 if sse else 160)
+    x87_release(s)
     if sse and get32(img + 24) & ~MXCSR_MASK:
         gp(s, 0)
     s.fcw = (get16(img) & ~FCW_RESERVED) | FCW_FIXED

@@ -503,6 +503,7 @@ cdef bint msr_write(CPUState* s, uint32_t msr, uint64_t v) noexcept nogil:
             return 0
         s.apic_base = (v & ~(<uint64_t>APIC_BASE_BSP)) | (s.apic_base & APIC_BASE_BSP)
         if s.apic_base_out != NULL:
+            x87_release(s)
             s.apic_base_out(s.io_ctx, s.apic_base)
     elif msr == MSR_SYSENTER_CS:
         s.sysenter_cs = v & 0xFFFFFFFFU    # 32-bit MSRs on IA-32: EDX is ignored

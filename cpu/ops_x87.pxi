@@ -29,6 +29,7 @@ cdef uint8_t x87_reg_kind[512]
 cdef void op_esc(CPUState* s, Insn* i) noexcept nogil:
     cdef int k, kind
     cdef x87_fn f
+    x87_release(s)                          # cpu/x87_host.pxi
     if s.cr0 & (CR0_EM | CR0_TS):
         raise_exc(s, EXC_NM, 0, 0)          # SDM vol. 3A, 2.5 (CR0.EM, CR0.TS)
     if i.mod == 3:

@@ -199,6 +199,7 @@ cdef enum:
 cdef bint mmx_enter(CPUState* s) noexcept nogil:
     """Before an MMX instruction (including the SSE integer extensions on MMX
     registers). Returns 1 when it must not run now (the DOS-compatible FERR# freeze)."""
+    x87_release(s)                        # MMX registers are the x87's (cpu/x87_host.pxi)
     if s.cr0 & CR0_EM:
         ud(s)
     if s.cr0 & CR0_TS:

@@ -90,6 +90,7 @@ cdef void smm_signal(CPUState* s, int level) noexcept nogil:
     the TLB) before the save area is written and after it is read back."""
     s.in_smm = level
     if s.smm_out != NULL:
+        x87_release(s)
         s.smm_out(s.io_ctx, level)
 
 

@@ -428,6 +428,10 @@ ctypedef struct CPUState:
     # word, [HX_FLAGS] the exception flags that may be set in it, [HX_OWN] the control
     # word it had before cpu_run (restored when cpu_run returns). Not guest state.
     uint16_t hx[3]
+    # 1 while the host x87 holds the guest's registers, TOP, tags and status word
+    # (cpu/x87_host.pxi): fpr, ftop, fempty and fsw are stale then, fcw and the
+    # last-instruction pointers are not.
+    uint8_t x87_on_host
     # MS-DOS compatibility error signalling (CR0.NE = 0): FERR# is asserted when an
     # unmasked exception is flagged (P6: at the end of that instruction) and drops when
     # ES is cleared; ferr_out (may be NULL) tells the platform, which routes it to

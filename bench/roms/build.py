@@ -31,7 +31,7 @@ WORKLOADS = {
     "pm32-paging": ("pm32_paging.asm", "the pm32 mix with 4 KiB paging, TLB-missing walk",
                     100_000),
     "pm32-fpu": ("pm32_fpu.asm", "32-bit protected mode, x87 arithmetic/sqrt/memory mix",
-                 400_000),
+                 8_000_000),
 }
 
 
