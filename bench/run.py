@@ -7,7 +7,8 @@ Each workload ROM is assembled into cache/bench/, run --runs times through the
 `pyx86 run` code path (in-process: emu.cli.run_command), and checked: it must exit
 through isa-debug-exit with value 0 and print the checksum Unicorn computes for it
 (the reference, cached beside the ROM). The table shows the instructions pyx86
-retired, the median seconds of the run loop and MIPS.
+retired, the median seconds of the run loop and MIPS; below it, pyx86's MIPS over each
+other emulator's, and the paging and x87 workloads' MIPS over pm32's.
 
 If qemu-system-i386 or bochs is on PATH, the same ROMs run under them too. Their
 seconds are wall-clock minus their start-up time (measured on a 1-round ROM). Bochs
@@ -256,6 +257,25 @@ def print_table(rows):
             r.note if r.problem is None else "FAILED: " + r.problem))
 
 
+def print_ratios(rows):
+    """pyx86's MIPS over each other emulator's on the same ROM, and the ratios issue 6
+    sets targets for: paging against no paging, the x87 mix against the integer mix."""
+    mips = {(r.workload, r.emulator): r.mips for r in rows if r.problem is None and r.mips}
+    lines = []
+    for (workload, emulator), value in mips.items():
+        ours = mips.get((workload, "pyx86"))
+        if emulator != "pyx86" and ours:
+            lines.append("%-12s pyx86 / %-17s %6.2fx" % (workload, emulator, ours / value))
+    pm32 = mips.get(("pm32", "pyx86"))
+    for workload in ("pm32-paging", "pm32-fpu"):
+        other = mips.get((workload, "pyx86"))
+        if pm32 and other:
+            lines.append("%-12s pyx86 / pyx86 on pm32       %6.2fx" % (workload, other / pm32))
+    if lines:
+        print()
+        print("\n".join(lines))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
@@ -308,6 +328,7 @@ def main(argv=None):
                      "ROM (%s)" % ", ".join(borrowed))
     print()
     print_table(table)
+    print_ratios(table)
     for n in notes:
         print("note: " + n)
     return 0 if all(r.problem is None for r in table) else 1
