@@ -370,6 +370,15 @@ cdef class CPU:
         the PIT ran on would be seen as unstable by an OS's clock watchdog)."""
         self.s.tsc_offset += ticks
 
+    def stall(self, uint64_t ticks):
+        """Guest time passes inside the executing instruction (a slow bus cycle,
+        emu.clock.Clock.stall): the TSC counts it, and the slice, whose end stands for
+        a guest time, ends that many instructions sooner."""
+        cdef CPUState* s = self.s
+        s.tsc_offset += ticks
+        s.slice_end = s.slice_end - ticks if s.slice_end > s.icount + ticks else s.icount
+        kick(s)                         # the run loop takes the new end from service()
+
     def set_intr(self, bint level):
         self.s.intr = level
         if level:

@@ -10,7 +10,10 @@ Guest time is an integer count of nanoseconds since power-on. Two ways to tell i
   on_skip), so it stays in step with the timers. 100 MIPS is a believable P6-class
   rate, so guest timers tick at plausible rates (an 18.2 Hz PIT tick is 5.5 million
   instructions, a calibrated delay loop finds a P6-like BogoMIPS). Guest time runs slower or faster than
-  the wall clock, by however fast the interpreter is.
+  the wall clock, by however fast the interpreter is. An instruction can also take
+  more time than that (Clock.stall: an ISA bus cycle, about 1 us, see emu.machine):
+  guest time moves on by it, and the CPU hears of it (on_stall) to count it in its
+  TSC and to end its slice as many instructions sooner.
 - Real time (`--realtime`): guest time is the host's monotonic clock since power-on; a
   HLT sleeps until the next event. How many instructions fit before an event is
   estimated from the measured instruction rate.
@@ -70,7 +73,8 @@ class Clock:
     icount: callable -> the CPU's instruction count; kick: callable that makes the
     running CPU return after its current instruction (cpu.request_stop)."""
 
-    def __init__(self, icount, kick, realtime=False, ips=NOMINAL_IPS, on_skip=None):
+    def __init__(self, icount, kick, realtime=False, ips=NOMINAL_IPS, on_skip=None,
+                 on_stall=None):
         self.icount = icount
         self._kick = kick
         self.realtime = realtime
@@ -81,6 +85,8 @@ class Clock:
         self.kicked = False
         self.on_skip = on_skip           # icount mode: callable(instructions) when a
                                          # HLT skips guest time worth that many
+        self.on_stall = on_stall         # icount mode: callable(instructions) when an
+                                         # instruction stalls for guest time worth that many
         self._running = False
         self._slice_deadline = 0
         # icount mode: now = _base_ns + (icount - _base_icount) * NS_PER_S // ips
@@ -96,6 +102,16 @@ class Clock:
         if self.realtime:
             return time.monotonic_ns() - self._epoch
         return self._base_ns + (self.icount() - self._base_icount) * NS_PER_S // self.ips
+
+    def stall(self, ns):
+        """The executing instruction takes ns of guest time beyond its own (an ISA bus
+        cycle). In icount mode guest time moves on by ns and on_stall hears of it; in
+        realtime mode the host's clock has already done that."""
+        if self.realtime:
+            return
+        self._base_ns += ns
+        if self.on_stall is not None:
+            self.on_stall(ns * self.ips // NS_PER_S)
 
     # -- timers ---------------------------------------------------------------------
     def timer(self, name, callback, line=None):

@@ -79,12 +79,10 @@ from hw.atapi import CD_SECTOR, AtapiCdrom
 from hw.i440fx import I440fx
 from hw.i8042 import I8042
 from hw.ide import PiixIde
-from hw.irq import SharedIrqs
+from hw.irq import IrqFanout, SharedIrqs
 from hw.pci import PciBus
-from hw.pic import DualPic
 from hw.piix import PM_BASE_DEFAULT, SCI_IRQ, ApmPorts, Piix3Isa, Piix4Pm, ResetControl
 from hw.ioapic import IoApic, PIC_INPUT, isa_input
-from hw.irq import IrqFanout
 from hw.lapic import LocalApic
 from hw.pic import CASCADE_PIN, DualPic
 from hw.pit import Pit
@@ -107,6 +105,18 @@ FRONTEND_SLICE = 0.008                 # seconds a slice may take while a window
 MIN_FRONTEND_SLICE = 10_000            # ... but never fewer instructions than this
 INPUT_WAIT = 1.0                       # seconds a HLT waiting for host input blocks at
                                        # a time (then looks at the machine again)
+
+# An IN or OUT to a device on the ISA bus takes about a microsecond: an 8-bit ISA I/O
+# cycle is 6 BCLKs at 8.33 MHz (720 ns) plus the PCI cycle that the PIIX forwards to
+# ISA. Guest software counts on it: Linux's quick PIT calibration reads counter 2
+# right after loading it, expecting a PIT clock edge (838 ns) to have passed, and
+# port 80h writes are its I/O delay. PCI devices (IDE, VGA, the PM block, fw_cfg)
+# answer in PCI time, taken as none.
+ISA_CYCLE_NS = 1000
+ISA_PORTS = ((0x000, 0x100),           # the system board: DMA, PIC, PIT, i8042, RTC,
+                                       # port B, POST, APM, the coprocessor port
+             (COM2[0], 8), (COM1[0], 8),
+             (0x3F0, 6), (0x3F7, 1))   # the floppy controller (0x3F6 is IDE's)
 
 # IDE positions: (channel, unit) of hda..hdd; "cdrom" is an ATAPI drive at hdc
 DRIVE_POSITIONS = {"hda": (0, 0), "hdb": (0, 1), "hdc": (1, 0), "hdd": (1, 1)}
@@ -238,7 +248,10 @@ class Machine:
         self._init_requested = False
         self.wakeup = wakeup or threading.Event()
         self.clock = Clock(lambda: cpu.icount, cpu.request_stop, realtime=realtime,
-                           on_skip=cpu.advance_tsc)
+                           on_skip=cpu.advance_tsc, on_stall=cpu.stall)
+        self.bus.on_isa_cycle = lambda: self.clock.stall(ISA_CYCLE_NS)
+        for first, count in ISA_PORTS:
+            self.bus.mark_isa(first, count)
         self.fw_cfg = FwCfg(self.mem)
         self.fw_cfg.add(fw_cfg.RAM_SIZE, (memory_mib * MIB).to_bytes(8, "little"))
         self.fw_cfg.add(fw_cfg.NB_CPUS, (1).to_bytes(2, "little"))

@@ -39,6 +39,14 @@ class PortBus:
 
     def __init__(self):
         self._claims = [None] * 0x10000
+        self._isa = bytearray(0x10000)   # 1: an access is an ISA bus cycle
+        self.on_isa_cycle = None         # callable() for each such access
+
+    def mark_isa(self, first, count):
+        """Ports first..first+count-1 are on the ISA bus: each IN or OUT there calls
+        on_isa_cycle once (the machine charges a bus cycle's time to the clock; a
+        wide access split into bytes counts as one)."""
+        self._isa[first:first + count] = b"\x01" * count
 
     def claim(self, name, first, count, read=None, write=None, widths=(1,)):
         """Give ports first..first+count-1 to a device; a port can have one owner only.
@@ -73,6 +81,16 @@ class PortBus:
 
     # -- the CPU's side (cpu.interp.CPU calls these for every port access) ----------
     def port_read(self, port, size):
+        if self._isa[port] and self.on_isa_cycle is not None:
+            self.on_isa_cycle()
+        return self._read(port, size)
+
+    def port_write(self, port, value, size):
+        if self._isa[port] and self.on_isa_cycle is not None:
+            self.on_isa_cycle()
+        self._write(port, value, size)
+
+    def _read(self, port, size):
         c = self._claims[port]
         if c is not None and c.widths & size:
             return c.read(port, size) & WIDTH_MASK[size]
@@ -80,13 +98,13 @@ class PortBus:
             return 0xFF
         value = 0
         for k in range(size):
-            value |= self.port_read((port + k) & 0xFFFF, 1) << (8 * k)
+            value |= self._read((port + k) & 0xFFFF, 1) << (8 * k)
         return value
 
-    def port_write(self, port, value, size):
+    def _write(self, port, value, size):
         c = self._claims[port]
         if c is not None and c.widths & size:
             c.write(port, value & WIDTH_MASK[size], size)
         elif size > 1:
             for k in range(size):
-                self.port_write((port + k) & 0xFFFF, (value >> (8 * k)) & 0xFF, 1)
+                self._write((port + k) & 0xFFFF, (value >> (8 * k)) & 0xFF, 1)

@@ -1,4 +1,6 @@
 """Virtual time, the timer heap, slices and kicks."""
+import pytest
+
 from emu.clock import Clock, NOMINAL_IPS, NS_PER_S
 
 
@@ -104,3 +106,42 @@ def test_realtime_follows_the_wall_clock_and_sleeps_through_wait():
     clock.idle_until(t0 + 2_000_000)       # a real sleep, 2 ms
     assert clock.now() >= t0 + 2_000_000
     assert clock.slice_budget(10 ** 9) == 10 ** 9
+
+
+def test_a_stall_moves_guest_time_and_tells_the_cpu():
+    cpu, clock = make()
+    stalled = []
+    clock.on_stall = stalled.append
+    cpu.icount = 10
+    clock.stall(1000)
+    assert clock.now() == 1100 and stalled == [100]
+    cpu.icount = 20
+    assert clock.now() == 1200                      # and runs on from there
+
+
+def test_a_stall_in_realtime_mode_is_the_host_clocks():
+    cpu, clock = make(realtime=True)
+    clock.on_stall = lambda ticks: pytest.fail("realtime time is not moved")
+    clock.stall(1000)
+
+
+def test_a_stalled_cpu_ends_its_slice_sooner():
+    """cpu.interp.CPU.stall: the TSC counts the stall, the slice loses as many
+    instructions (it ends at the same guest time)."""
+    from cpu.interp import CPU
+    from emu.memory import Memory
+    mem = Memory(1 << 20)
+    mem.load(0, b"\x90" * 0x1000)               # NOPs at 0000:0000
+    cpu = CPU(mem)
+    cpu.load_seg_real("cs", 0)
+    cpu.eip = 0
+
+    class Io:
+        def port_read(self, port, size):
+            cpu.stall(300)
+            return 0
+
+    cpu.io = Io()
+    mem.load(0x10, b"\xe4\x60")                 # IN AL, 60h at the 17th instruction
+    assert cpu.run(1000) == 1                   # STOP_SLICE
+    assert cpu.icount == 1000 - 300
