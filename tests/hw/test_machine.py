@@ -161,17 +161,23 @@ iret
     assert m.cpu.icount < 40_000
 
 
-def test_pit_counter2_poll_loop_measures_guest_time():
-    # Linux-style calibration: gate counter 2 on, mode 0, poll port 0x61 bit 5.
-    # In icount time each loop iteration (IN, TEST, JZ, INC) is 40 ns of guest time
-    # and the IN's ISA cycle.
-    src = SETUP + """
+# counter 2's gate on (port 61h bit 0, the speaker off), mode 0, LSB then MSB: the
+# count comes next
+COUNTER2_MODE0 = """
 in al, 0x61
 and al, 0xfd
 or al, 0x01
 out 0x61, al
 mov al, 0xb0
 out 0x43, al
+"""
+
+
+def test_pit_counter2_poll_loop_measures_guest_time():
+    # Linux-style calibration: gate counter 2 on, mode 0, poll port 0x61 bit 5.
+    # In icount time each loop iteration (IN, TEST, JZ, INC) is 40 ns of guest time
+    # and the IN's ISA cycle.
+    src = SETUP + COUNTER2_MODE0 + """
 mov al, %#x
 out 0x42, al
 mov al, %#x
@@ -195,13 +201,7 @@ def test_isa_io_takes_a_bus_cycle_of_guest_time():
     # Linux's quick PIT calibration: load counter 2 with FFFFh, then its first read
     # must see it counting (an ISA cycle outlasts a PIT clock); 100 port-80h writes
     # (its I/O delay) take 100 us, and the TSC counts them.
-    src = SETUP + """
-in al, 0x61
-and al, 0xfd
-or al, 0x01
-out 0x61, al
-mov al, 0xb0
-out 0x43, al
+    src = SETUP + COUNTER2_MODE0 + """
 mov al, 0xff
 out 0x42, al
 out 0x42, al
