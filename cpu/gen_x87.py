@@ -11,7 +11,8 @@ for mod 3 and 512 + (opcode & 7) * 8 + reg for memory operands.
 
 Left to the generic handler (op_esc): the control instructions that read or write
 the environment (FLDENV FNSTENV FRSTOR FNSAVE FNINIT FNCLEX, the 8087/287 no-ops),
-FSIN FCOS FSINCOS FPTAN (whose host argument reduction may differ, cpu/fpu.pxi), the
+FSIN FCOS FSINCOS FPTAN when pi/4 < |ST(0)| (whose host argument reduction may
+differ, cpu/fpu.pxi: the handlers check first, x87_host.pxi's hx87_trig_host), the
 undocumented aliases (FSTP1 FCOM2 FCOMP3 FXCH4 FCOMP5 FFREEP FXCH7 FSTP8 FSTP9),
 reserved encodings and FISTTP (#UD). FNSTSW, FNSTCW and FLDCW are in x87_host.pxi.
 
@@ -26,7 +27,8 @@ OUT = HERE / "ops_x87_host_gen.pxi"
 
 def reg_forms():
     """(opcode, ModRM, kind) for mod 3: kind "op" runs the bytes, "cmov" first loads the
-    guest's CF PF ZF into the host (SAHF), "comi" returns the host's (LAHF)."""
+    guest's CF PF ZF into the host (SAHF), "comi" returns the host's (LAHF), "trig"
+    runs them only for an operand the host reduces as the guest must."""
     forms = []
 
     def add(op, reg, rms, kind="op"):
@@ -46,6 +48,8 @@ def reg_forms():
     add(0xD9, 5, range(7))                      # FLD1 FLDL2T FLDL2E FLDPI FLDLG2 FLDLN2 FLDZ
     add(0xD9, 6, [0, 1, 3, 4, 5, 6, 7])         # F2XM1 FYL2X FPATAN FXTRACT FPREM1 FDECSTP FINCSTP
     add(0xD9, 7, [0, 1, 2, 4, 5])               # FPREM FYL2XP1 FSQRT FRNDINT FSCALE
+    add(0xD9, 6, [2], "trig")                   # FPTAN
+    add(0xD9, 7, [3, 6, 7], "trig")             # FSINCOS FSIN FCOS
     add(0xDA, 5, [1])                           # FUCOMPP
     add(0xDD, 0, every)                         # FFREE
     add(0xDD, 2, every)                         # FST ST(i)
@@ -83,7 +87,7 @@ SPECIAL = ((7 * 64 + (0xE0 & 0x3F), "x87h_fnstsw_ax"), (512 + 5 * 8 + 7, "x87h_f
 def reg_form(op, modrm, kind):
     name = "%02X_%02X" % (op, modrm)
     insn = ".byte 0x%02X, 0x%02X" % (op, modrm)
-    if kind == "op":
+    if kind in ("op", "trig"):
         c = ('static inline void x87r_%s(void) { __asm__ volatile("%s" : : : "memory"); }'
              % (name, insn))
         call = "x87r_%s()" % name
@@ -100,7 +104,7 @@ def reg_form(op, modrm, kind):
         "uint8_t" if kind == "comi" else "void", name, "uint8_t f" if kind == "cmov" else "")
     handler = [
         "cdef void x87h_%s(CPUState* s, Insn* i) noexcept nogil:" % name,
-        "    if not x87_host_ready(s):",
+        "    if not x87_host_ready(s)%s:" % (" or not hx87_trig_host()" if kind == "trig" else ""),
         "        op_esc(s, i)",
         "        return",
         "    %s" % call,

@@ -15,7 +15,7 @@
 # x87_to_state). It goes to the host at the first such instruction when FCW masks all
 # exceptions, and back to CPUState before anything else reads or writes it: the
 # generic handler (op_esc: control instructions, instructions whose host result may
-# differ such as FSIN between pi/4 and 2^63, the undocumented aliases, a memory
+# differ - FSIN and the like between pi/4 and 2^63 -, the undocumented aliases, a memory
 # operand off the TLB fast path), MMX, FXSAVE/FXRSTOR, every call out of the core into
 # Python (port I/O, MMIO, interrupt acknowledge, intercepts: they may read the CPU, and
 # Python must find the host x87 as the ABI leaves it) and the end of cpu_run. An
@@ -43,11 +43,30 @@ cdef extern from *:
     static inline void hx87_fldcw(uint16_t cw) {
         __asm__ volatile("fldcw %0" : : "m"(cw));
     }
+    /* FSIN FCOS FSINCOS FPTAN: 1 when the host's result is the guest's, that is for
+       every ST(0) but a finite one with pi/4 < |x| < 2^63 (cpu/fpu.pxi, trig_by_quad),
+       here narrowed to: not a normal number, or |x| <= the largest double below pi/4.
+       FXAM and FCOM leave C0 and C3 changed, which the four leave undefined (SDM
+       vol. 2A; C1 and C2 they set). */
+    static inline int hx87_trig_host(void) {
+        static const double lo = 0.78539816339744827900, neg_lo = -0.78539816339744827900;
+        uint16_t sw;
+        __asm__ volatile("fxam; fnstsw %0" : "=a"(sw));
+        if ((sw & 0x4500) != 0x0400)
+            return 1;                               /* not a normal number */
+        if (sw & 0x0200) {                          /* C1: negative */
+            __asm__ volatile("fcoml %1; fnstsw %0" : "=a"(sw) : "m"(neg_lo) : "cc");
+            return (sw & 0x0100) == 0;              /* not below -lo */
+        }
+        __asm__ volatile("fcoml %1; fnstsw %0" : "=a"(sw) : "m"(lo) : "cc");
+        return (sw & 0x4500) != 0;                  /* not above lo */
+    }
     """
     void hx87_frstor(const void* img) noexcept nogil
     void hx87_fnsave(void* img) noexcept nogil
     uint16_t hx87_fnstsw() noexcept nogil
     void hx87_fldcw(uint16_t cw) noexcept nogil
+    bint hx87_trig_host() noexcept nogil
     enum:
         HX_CW
         HX_FLAGS

@@ -11,6 +11,7 @@ from emu.memory import Memory
 from tests.cpu.realmode import STOP_HLT, STOP_SLICE, PortLog, asm16, run_at, set_vector
 
 ONE = (1 << 63, 0x3FFF)
+C0, C3 = 0x100, 0x4000
 TWO = (1 << 63, 0x4000)
 PI = (0xC90FDAA22168C235, 0x4000)
 
@@ -49,6 +50,14 @@ def stack(st):
             break
         out.append(st["regs"][phys])
     return out
+
+
+def f80(x):
+    """A double as an 80-bit (significand, sign/exponent) pair (normal or zero)."""
+    if x == 0:
+        return (0, 0x8000 if math.copysign(1, x) < 0 else 0)
+    m, e = math.frexp(abs(x))                      # x = m * 2^e, 0.5 <= m < 1
+    return (int(m * 2 ** 64), (0x3FFE + e) | (0x8000 if x < 0 else 0))
 
 
 def f64(mem, addr):
@@ -202,3 +211,28 @@ def test_interrupt_acknowledge_sees_the_exact_stack():
     assert stack(seen) == [ONE, ONE]
     assert f64(mem, 0x2000) == 2.0
     assert stack(cpu.fpu_state()) == [ONE]
+
+
+def test_trig_on_the_host_matches_the_generic_handler():
+    """FSIN FCOS FSINCOS FPTAN run on the host for |x| up to pi/4 (and the operands
+    the host treats like the guest), in the generic handler beyond: the same values,
+    C1, C2 and flags either way. The generic handler runs them when FCW unmasks an
+    exception (IM clear: none of these operands raises IE)."""
+    from tests.cpu.x87harness import Pyx, fsave_image
+    pyx = Pyx()
+    lo = struct.unpack("<Q", struct.pack("<d", math.pi / 4))[0]
+    values = [0.5, -0.5, 1e-30, -1e-300, 0.0, -0.0, 2.0, -2.0, 2.0 ** 62, -3.0e9,
+              struct.unpack("<d", struct.pack("<Q", lo))[0],          # below pi/4
+              struct.unpack("<d", struct.pack("<Q", lo + 1))[0],      # above
+              -struct.unpack("<d", struct.pack("<Q", lo + 1))[0]]
+    pi4_80 = (0xC90FDAA22168C234, 0x3FFE)                             # pi/4 rounded down
+    pi4_up = (0xC90FDAA22168C235, 0x3FFE)
+    stacks = [[f80(v)] for v in values] + [[pi4_80], [pi4_up], [pi4_up, ONE]]
+    for code in (b"\xd9\xfe", b"\xd9\xff", b"\xd9\xfb", b"\xd9\xf2"):
+        for stack_ in stacks:
+            host = pyx.run(code, fsave_image(stack_, fcw=0x037F))
+            generic = pyx.run(code, fsave_image(stack_, fcw=0x037E))
+            for r in (host, generic):
+                r["fsw"] &= ~(C0 | C3)       # undefined after these four (SDM vol. 2A)
+            assert (host["stack"], host["top"], host["fsw"]) == \
+                (generic["stack"], generic["top"], generic["fsw"]), (code.hex(), stack_)
