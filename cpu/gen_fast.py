@@ -39,6 +39,15 @@ ALU_FORMS = (
     ("eAX_Iz", 32, "s.regs[EAX]", "i.imm", "s.regs[EAX] = %s"),
     ("Ev_Gv_mem", 32, None, "s.regs[i.reg]", "op_alu_Ev_Gv"),
     ("Ev_Iz_mem", 32, None, "i.imm", "op_alu_Ev_Iz"),
+    # 16-bit operands (real mode, 16-bit code): the same forms on the low words
+    ("Ev_Gv_reg", 16, "get_reg(s, i.rm, 2)", "get_reg(s, i.reg, 2)", "set_reg(s, i.rm, %s, 2)"),
+    ("Gv_Ev_reg", 16, "get_reg(s, i.reg, 2)", "get_reg(s, i.rm, 2)", "set_reg(s, i.reg, %s, 2)"),
+    ("Gv_Ev_mem", 16, "get_reg(s, i.reg, 2)", ("ea(s, i)", "op_alu_Gv_Ev"),
+     "set_reg(s, i.reg, %s, 2)"),
+    ("Ev_Iz_reg", 16, "get_reg(s, i.rm, 2)", "i.imm", "set_reg(s, i.rm, %s, 2)"),
+    ("eAX_Iz", 16, "get_reg(s, EAX, 2)", "i.imm", "set_reg(s, EAX, %s, 2)"),
+    ("Ev_Gv_mem", 16, None, "get_reg(s, i.reg, 2)", "op_alu_Ev_Gv"),
+    ("Ev_Iz_mem", 16, None, "i.imm", "op_alu_Ev_Iz"),
 )
 
 
@@ -48,24 +57,25 @@ def alu_handler(op, form, bits, dst, src, store):
     instruction through the slow path (nothing has changed yet)."""
     name = "op%d_%s_%s" % (bits, ALU_OPS[op], form)
     lines = ["cdef void %s(CPUState* s, Insn* i) noexcept nogil:" % name]
+    n = bits // 8
     if dst is None and op == CMP:
-        lines += ["    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 4)",
-                  "    cdef uint32_t v",
+        lines += ["    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), %d)" % n,
+                  "    cdef uint%d_t v" % bits,
                   "    if h == NULL:",
                   "        %s(s, i)" % store,
                   "        return",
-                  "    memcpy(&v, h, 4)",
-                  "    alu(s, 7, v, %s, 32)" % src,
+                  "    memcpy(&v, h, %d)" % n,
+                  "    alu(s, 7, v, %s, %d)" % (src, bits),
                   "    chain(s, i)"]
     elif dst is None:
-        lines += ["    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 4)",
-                  "    cdef uint32_t v",
+        lines += ["    cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), %d)" % n,
+                  "    cdef uint%d_t v" % bits,
                   "    if h == NULL:",
                   "        %s(s, i)" % store,
                   "        return",
-                  "    memcpy(&v, h, 4)",
-                  "    v = alu(s, %d, v, %s, 32)" % (op, src),
-                  "    memcpy(h, &v, 4)",
+                  "    memcpy(&v, h, %d)" % n,
+                  "    v = <uint%d_t>alu(s, %d, v, %s, %d)" % (bits, op, src, bits),
+                  "    memcpy(h, &v, %d)" % n,
                   "    chain(s, i)"]
     else:
         if isinstance(src, tuple):

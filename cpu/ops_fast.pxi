@@ -116,6 +116,27 @@ cdef void op8_mov_Eb_Gb_mem(CPUState* s, Insn* i) noexcept nogil:
     chain(s, i)
 
 
+cdef void op16_mov_Gv_Ev_reg(CPUState* s, Insn* i) noexcept nogil:
+    set_reg(s, i.reg, get_reg(s, i.rm, 2), 2)
+    chain(s, i)
+
+
+cdef void op16_mov_Gv_Ev_mem(CPUState* s, Insn* i) noexcept nogil:
+    cdef uint8_t* h = host_rd(s, i.seg, ea(s, i), 2)
+    cdef uint16_t w
+    if h == NULL:
+        op_mov_Gv_Ev(s, i)
+        return
+    memcpy(&w, h, 2)
+    set_reg(s, i.reg, w, 2)
+    chain(s, i)
+
+
+cdef void op16_mov_Ev_Gv_reg(CPUState* s, Insn* i) noexcept nogil:
+    set_reg(s, i.rm, get_reg(s, i.reg, 2), 2)
+    chain(s, i)
+
+
 cdef void op16_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
     cdef uint8_t* h = host_wr(s, i.seg, ea(s, i), 2)
     cdef uint16_t w = <uint16_t>s.regs[i.reg]
@@ -123,6 +144,16 @@ cdef void op16_mov_Ev_Gv_mem(CPUState* s, Insn* i) noexcept nogil:
         op_mov_Ev_Gv(s, i)
         return
     memcpy(h, &w, 2)
+    chain(s, i)
+
+
+cdef void op16_inc_r(CPUState* s, Insn* i) noexcept nogil:
+    set_reg(s, i.op & 7, incdec(s, get_reg(s, i.op & 7, 2), 16, 0), 2)
+    chain(s, i)
+
+
+cdef void op16_dec_r(CPUState* s, Insn* i) noexcept nogil:
+    set_reg(s, i.op & 7, incdec(s, get_reg(s, i.op & 7, 2), 16, 1), 2)
     chain(s, i)
 
 
@@ -260,11 +291,41 @@ cdef enum:
     ALU_EAX_IZ = 8
     ALU_EV_GV_MEM = 9
     ALU_EV_IZ_MEM = 10
-    ALU_FORMS = 11
+    ALU16_EV_GV_REG = 11
+    ALU16_GV_EV_REG = 12
+    ALU16_GV_EV_MEM = 13
+    ALU16_EV_IZ_REG = 14
+    ALU16_EAX_IZ = 15
+    ALU16_EV_GV_MEM = 16
+    ALU16_EV_IZ_MEM = 17
+    ALU_FORMS = 18
 
 cdef handler_t alu_fn[8 * ALU_FORMS]     # by ALU operation * ALU_FORMS + form
 cdef handler_t jcc_fn[16]                 # by condition code
 cdef handler_t cond_fn[16 * 3]            # by condition code * 3: CMOV reg, CMOV mem, SETcc
+
+
+cdef void specialize16(Insn* i) noexcept nogil:
+    """The 16-bit operand forms (real mode and 16-bit code)."""
+    cdef handler_t f = i.fn
+    cdef int op = (i.op >> 3) & 7
+    if f == op_alu_Ev_Gv:
+        i.fn = alu_fn[op * ALU_FORMS + (ALU16_EV_GV_REG if i.mod == 3 else ALU16_EV_GV_MEM)]
+    elif f == op_alu_Gv_Ev:
+        i.fn = alu_fn[op * ALU_FORMS + (ALU16_GV_EV_REG if i.mod == 3 else ALU16_GV_EV_MEM)]
+    elif f == op_alu_eAX_Iz:
+        i.fn = alu_fn[op * ALU_FORMS + ALU16_EAX_IZ]
+    elif f == op_alu_Ev_Iz:
+        i.fn = alu_fn[i.reg * ALU_FORMS +
+                      (ALU16_EV_IZ_REG if i.mod == 3 else ALU16_EV_IZ_MEM)]
+    elif f == op_mov_Gv_Ev:
+        i.fn = op16_mov_Gv_Ev_reg if i.mod == 3 else op16_mov_Gv_Ev_mem
+    elif f == op_mov_Ev_Gv:
+        i.fn = op16_mov_Ev_Gv_reg if i.mod == 3 else op16_mov_Ev_Gv_mem
+    elif f == op_inc_r:
+        i.fn = op16_inc_r
+    elif f == op_dec_r:
+        i.fn = op16_dec_r
 
 
 cdef void specialize(Insn* i) noexcept nogil:
@@ -298,10 +359,8 @@ cdef void specialize(Insn* i) noexcept nogil:
     if f == op_mov_Eb_Gb and i.mod != 3:
         i.fn = op8_mov_Eb_Gb_mem
         return
-    if f == op_mov_Ev_Gv and i.mod != 3 and i.osize == 2:
-        i.fn = op16_mov_Ev_Gv_mem
-        return
-    if i.osize != 4:
+    if i.osize == 2:
+        specialize16(i)
         return
     if f == op_mov_Gv_Ev:
         i.fn = (op32_mov_Gv_Ev_reg if i.mod == 3 else
