@@ -1,8 +1,8 @@
-# 32-bit forms of the most frequent instructions (included by cpu/interp.pyx).
+# Forms of the most frequent instructions by operand size (included by cpu/interp.pyx).
 #
 # The generic handlers dispatch on the operand size and on register/memory operands
-# for every execution; the decoder (specialize) swaps these in when the operand size
-# is 32 bits, so the dispatch is done once per decoded instruction. Same semantics as
+# for every execution; the decoder (specialize, specialize16) swaps these in for 32-
+# and 16-bit operands, so the dispatch is done once per decoded instruction. Same semantics as
 # the generic handlers they replace (cpu/ops_move.pxi, cpu/ops_alu.pxi). The _bd forms
 # are for a 32-bit address of base + displacement (no index register), the most common
 # memory operand: their effective address is one load and one add.
@@ -329,7 +329,7 @@ cdef void specialize16(Insn* i) noexcept nogil:
 
 
 cdef void specialize(Insn* i) noexcept nogil:
-    """Swap in the 32-bit form of a just-decoded instruction's handler, if it has one."""
+    """Swap in the specialised form of a just-decoded instruction's handler, if it has one."""
     cdef handler_t f = i.fn
     cdef bint bd = i.asize == 4 and i.index == REG_NONE    # ea_bd applies
     if f == op_jcc:
