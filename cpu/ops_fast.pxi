@@ -198,6 +198,40 @@ cdef void op32_pop_r(CPUState* s, Insn* i) noexcept nogil:
     chain(s, i)
 
 
+cdef void op16_push_r(CPUState* s, Insn* i) noexcept nogil:
+    # a 16-bit stack (real mode); SP = 1 (a push across the limit) is the generic's
+    cdef uint32_t nsp = (s.regs[ESP] - 2) & 0xFFFF
+    cdef uint16_t w = <uint16_t>s.regs[i.op & 7]
+    cdef uint8_t* h
+    if s.stack32 or nsp == 0xFFFF:
+        op_push_r(s, i)
+        return
+    h = host_wr(s, SEG_SS, nsp, 2)
+    if h == NULL:
+        op_push_r(s, i)
+        return
+    memcpy(h, &w, 2)                      # PUSH SP pushes the old value
+    set_reg(s, ESP, nsp, 2)
+    chain(s, i)
+
+
+cdef void op16_pop_r(CPUState* s, Insn* i) noexcept nogil:
+    cdef uint32_t sp = s.regs[ESP] & 0xFFFF
+    cdef uint8_t* h
+    cdef uint16_t w
+    if s.stack32 or sp == 0xFFFF:
+        op_pop_r(s, i)
+        return
+    h = host_rd(s, SEG_SS, sp, 2)
+    if h == NULL:
+        op_pop_r(s, i)
+        return
+    memcpy(&w, h, 2)
+    set_reg(s, ESP, sp + 2, 2)
+    set_reg(s, i.op & 7, w, 2)            # POP SP: the popped value wins
+    chain(s, i)
+
+
 cdef void op32_mov_r_Iz(CPUState* s, Insn* i) noexcept nogil:
     s.regs[i.op & 7] = i.imm
     chain(s, i)
@@ -326,6 +360,10 @@ cdef void specialize16(Insn* i) noexcept nogil:
         i.fn = op16_inc_r
     elif f == op_dec_r:
         i.fn = op16_dec_r
+    elif f == op_push_r:
+        i.fn = op16_push_r
+    elif f == op_pop_r:
+        i.fn = op16_pop_r
 
 
 cdef void specialize(Insn* i) noexcept nogil:
