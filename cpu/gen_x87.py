@@ -6,8 +6,8 @@ constant) and per memory form (opcode and ModRM.reg), each with its C primitive:
 guest's opcode and ModRM byte as .byte directives. A memory form's ModRM becomes
 mod 00, rm 000 - the operand at [RAX], where the handler puts the TLB's host pointer
 to the guest operand. The decoder (cpu/ops_fast.pxi, specialize) puts the handler
-into the decoded instruction; x87_host_fn[] holds them by (opcode & 7) * 64 + ModRM
-for mod 3 and 512 + (opcode & 7) * 8 + reg for memory operands.
+into the decoded instruction; x87_host_fn[] holds them by (opcode & 7) * 64 +
+(ModRM & 3Fh) for mod 3 and 512 + (opcode & 7) * 8 + reg for memory operands.
 
 Left to the generic handler (op_esc): the control instructions that read or write
 the environment (FLDENV FNSTENV FRSTOR FNSAVE FNINIT FNCLEX, the 8087/287 no-ops),
