@@ -390,6 +390,18 @@ cdef inline uint16_t fpu_sw(CPUState* s) noexcept nogil:
     return s.fsw | (s.ftop << 11)
 
 
+cdef void fpu_load_sw_tw(CPUState* s, uint16_t sw, uint16_t tw) noexcept nogil:
+    """A status word (with TOP) and a full tag word from an FLDENV/FRSTOR image: only
+    "empty" of each tag is kept (the others follow from the contents)."""
+    cdef int k
+    s.ftop = (sw >> 11) & 7
+    s.fsw = sw & ~FSW_TOP
+    s.fempty = 0
+    for k in range(8):
+        if ((tw >> (2 * k)) & 3) == 3:
+            s.fempty |= 1 << k
+
+
 cdef inline void set_c1(CPUState* s, uint16_t sw) noexcept nogil:
     s.fsw = (s.fsw & ~FSW_C1) | (sw & FSW_C1)
 

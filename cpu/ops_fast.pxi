@@ -2,10 +2,10 @@
 #
 # The generic handlers dispatch on the operand size and on register/memory operands
 # for every execution; the decoder (specialize, specialize16) swaps these in for 32-
-# and 16-bit operands, so the dispatch is done once per decoded instruction. Same semantics as
-# the generic handlers they replace (cpu/ops_move.pxi, cpu/ops_alu.pxi). The _bd forms
-# are for a 32-bit address of base + displacement (no index register), the most common
-# memory operand: their effective address is one load and one add.
+# and 16-bit operands, so the dispatch is done once per decoded instruction. Same
+# semantics as the generic handlers they replace (cpu/ops_move.pxi, cpu/ops_alu.pxi).
+# The _bd forms are for a 32-bit address of base + displacement (no index register),
+# the most common memory operand: their effective address is one load and one add.
 #
 # Handlers end with chain() where nothing before it can call out (register operands,
 # or a memory access that hit the fast path; its miss ends in a tail call to the generic

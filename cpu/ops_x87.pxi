@@ -770,7 +770,6 @@ cdef void env_load(CPUState* s, Insn* i, const uint8_t* p) noexcept nogil:
     """Load an FLDENV image. The tag word only tells which registers are empty
     (SDM vol. 1, 8.1.7); the full tags are derived from the contents."""
     cdef uint32_t tw, sw
-    cdef int k
     if i.osize == 2:
         s.fcw = get16(p)
         sw = get16(p + 2)
@@ -801,12 +800,7 @@ cdef void env_load(CPUState* s, Insn* i, const uint8_t* p) noexcept nogil:
             s.fdp = get16(p + 20) | (((get32(p + 24) >> 12) & 0xFFFF) << 16)
             s.fcs = s.fds = 0
     s.fcw = (s.fcw & ~FCW_RESERVED) | FCW_FIXED
-    s.ftop = (sw >> 11) & 7
-    s.fsw = sw & ~FSW_TOP
-    s.fempty = 0
-    for k in range(8):
-        if ((tw >> (2 * k)) & 3) == 3:
-            s.fempty |= 1 << k
+    fpu_load_sw_tw(s, sw, tw)
     fpu_update_es(s)
 
 

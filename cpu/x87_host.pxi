@@ -94,19 +94,12 @@ cdef void x87_to_state(CPUState* s) noexcept nogil:
     """Move the guest x87 from the host back into CPUState; the host is left
     initialized, as cpu/fpu.pxi's host operations expect it."""
     cdef uint8_t img[FSAVE_SIZE]
-    cdef uint16_t sw, tw
     cdef int k
     hx87_fnsave(img)
     s.hx[<int>HX_CW] = FCW_INIT
     s.hx[<int>HX_FLAGS] = 0
-    sw = get16(img + 4)
-    tw = get16(img + 8)
-    s.ftop = (sw >> 11) & 7
-    s.fsw = sw & ~FSW_TOP
-    s.fempty = 0
+    fpu_load_sw_tw(s, get16(img + 4), get16(img + 8))
     for k in range(8):
-        if (tw >> (2 * k)) & 3 == 3:
-            s.fempty |= 1 << k
         memcpy(fst(s, k), img + 28 + 10 * k, 10)
     s.x87_on_host = 0
 
